@@ -1,0 +1,231 @@
+/* cli_crash.c — `tornpage crash LOG...`: every crash state of each log, judged. */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "crash.h"
+#include "pager.h"
+#include "replay.h"
+#include "verdicts.h"
+
+static const char usage_text[] =
+	"usage: tornpage crash LOG... [--atomic 512|1024|4096|page] [--exhaustive K] [--samples N]\n"
+	"                      [--seed S] [--stop-on-first] [--strict] [--all-units] [--quiet]\n"
+	"                      [--max-findings N]\n\n"
+	"Replays each log on a simulated disk. At every crash point (before and after every sync,\n"
+	"and at the end of every op) builds crash images — the disk plus any subset of the dirty\n"
+	"units (all subsets when at most K, default 12; else in-order prefixes, single omissions,\n"
+	"single additions and N random subsets, default 64) — and judges each distinct image:\n"
+	"I-OPEN, the pager's structural checks, I-ATOMIC, I-DURABLE, I-LEAK (fatal with --strict).\n"
+	"Only units of pages recovery reads are enumerated unless --all-units.\n"
+	"--atomic: the atomic write unit (default 512). --seed: random subsets (default 1).\n"
+	"Exit: 0 no violation, 1 violations, 2 bad usage or input.\n";
+
+typedef struct verdict_count {
+	const char *id;
+	uint64_t findings, states;
+} verdict_count;
+
+typedef struct crash_out {
+	const oplog *log;
+	int quiet;
+	uint64_t printed, max_print;
+	verdict_count counts[64];
+	size_t ncounts;
+	const char *name;
+} crash_out;
+
+static void print_finding(crash_out *o, const crash_finding *f)
+{
+	char what[200];
+	replay_describe(o->log, f->at.op, what, sizeof what);
+	printf("%s %s at %s, %s", f->fatal ? "FINDING" : "note   ", f->verdict, what, crash_phase_name(f->at.phase));
+	if (f->at.step)
+		printf(" #%u %s", f->at.sync, f->at.step);
+	printf(": %" PRIu64 " state(s), first is subset %" PRIu64 " of %zu units\n", f->states, f->subset, f->ndirty);
+	printf("    persisted:");
+	if (!f->nunits)
+		printf(" none (the disk as it was)");
+	for (size_t i = 0; i < f->nunits && i < 16; i++) {
+		uint64_t page = f->units[i] * f->unit_bytes / f->page_size;
+		printf("%s unit %" PRIu64 " (page %" PRIu64 " %s)", i ? "," : "", f->units[i], page,
+		       pager_role_name((pager_role)f->roles[i]));
+	}
+	if (f->nunits > 16)
+		printf(", ... %zu in all", f->nunits);
+	printf("\n    expected: %s\n    found:    %s\n", f->expected, f->found);
+}
+
+static void on_finding(void *arg, const crash_finding *f)
+{
+	crash_out *o = arg;
+	size_t i = 0;
+	while (i < o->ncounts && strcmp(o->counts[i].id, f->verdict))
+		i++;
+	if (i == o->ncounts && o->ncounts < 64)
+		o->counts[o->ncounts++] = (verdict_count){f->verdict, 0, 0};
+	if (i < o->ncounts) {
+		o->counts[i].findings++;
+		o->counts[i].states += f->states;
+	}
+	if (!o->quiet && o->printed < o->max_print) {
+		o->printed++;
+		print_finding(o, f);
+	}
+}
+
+static void on_progress(void *arg, const crash_stats *st, size_t op, size_t nops)
+{
+	crash_out *o = arg;
+	cli_progress("%s: op %zu/%zu, %" PRIu64 " points, %" PRIu64 " judged, %" PRIu64 " violating, %.0f states/s",
+		     o->name, op, nops, st->points, st->judged, st->violating,
+		     st->seconds > 0 ? (double)st->judged / st->seconds : 0.0);
+}
+
+int cli_crash(int argc, char **argv)
+{
+	crash_cfg cfg = {.unit = 512, .sub = {SUBSETS_DEFAULT_EXHAUSTIVE, SUBSETS_DEFAULT_SAMPLES, 1}};
+	const char *logs[256];
+	size_t nlogs = 0;
+	int quiet = 0;
+	uint64_t max_print = 20, v;
+	for (int i = 1; i < argc; i++) {
+		const char *val;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(usage_text, stdout);
+			return CLI_OK;
+		} else if (cli_opt(argc, argv, &i, "--atomic", &val)) {
+			if (cli_atomic("crash", val, &cfg.unit))
+				return CLI_USAGE;
+		} else if (cli_opt(argc, argv, &i, "--exhaustive", &val)) {
+			if (cli_u64("crash", "--exhaustive", val, &v))
+				return CLI_USAGE;
+			cfg.sub.exhaustive_k = v > SUBSETS_MAX_EXHAUSTIVE ? SUBSETS_MAX_EXHAUSTIVE : (uint32_t)v;
+		} else if (cli_opt(argc, argv, &i, "--samples", &val)) {
+			if (cli_u64("crash", "--samples", val, &v) || v > 1000000)
+				return CLI_USAGE;
+			cfg.sub.samples = (uint32_t)v;
+		} else if (cli_opt(argc, argv, &i, "--seed", &val)) {
+			if (cli_u64("crash", "--seed", val, &cfg.sub.seed))
+				return CLI_USAGE;
+		} else if (cli_opt(argc, argv, &i, "--max-findings", &val)) {
+			if (cli_u64("crash", "--max-findings", val, &max_print))
+				return CLI_USAGE;
+		} else if (!strcmp(argv[i], "--stop-on-first")) {
+			cfg.stop_on_first = 1;
+		} else if (!strcmp(argv[i], "--strict")) {
+			cfg.strict = 1;
+		} else if (!strcmp(argv[i], "--all-units")) {
+			cfg.all_units = 1;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "tornpage crash: unknown option '%s'\n%s", argv[i], usage_text);
+			return CLI_USAGE;
+		} else if (nlogs < sizeof logs / sizeof logs[0]) {
+			logs[nlogs++] = argv[i];
+		}
+	}
+	if (!nlogs) {
+		fputs(usage_text, stderr);
+		return CLI_USAGE;
+	}
+	/* Parse every log first: a bad one means no partial run. */
+	oplog *parsed = calloc(nlogs, sizeof *parsed);
+	int bad = 0;
+	for (size_t i = 0; i < nlogs; i++)
+		bad |= cli_load_log(logs[i], &parsed[i]);
+	if (bad) {
+		for (size_t i = 0; i < nlogs; i++)
+			oplog_free(&parsed[i]);
+		free(parsed);
+		return CLI_USAGE;
+	}
+	char unit[16] = "page";
+	if (cfg.unit)
+		snprintf(unit, sizeof unit, "%u", cfg.unit);
+	printf("tornpage crash: atomic %s, exhaustive %u, samples %u, seed %" PRIu64 "%s%s\n",
+	       unit, cfg.sub.exhaustive_k, cfg.sub.samples, cfg.sub.seed,
+	       cfg.strict ? ", strict" : "", cfg.all_units ? ", all units" : "");
+	crash_stats *stats = calloc(nlogs, sizeof *stats);
+	crash_out *outs = calloc(nlogs, sizeof *outs);
+	int rc = CLI_OK;
+	for (size_t i = 0; i < nlogs; i++) {
+		char msg[600] = "";
+		crash_out *o = &outs[i];
+		o->log = &parsed[i];
+		o->quiet = quiet;
+		o->max_print = max_print;
+		o->name = logs[i];
+		cfg.progress = on_progress;
+		cfg.progress_arg = o;
+		printf("== %s (%zu ops, %zu-byte pages)\n", logs[i], parsed[i].nops, (size_t)1 << parsed[i].page_log2);
+		fflush(stdout);
+		int r = crash_run(&parsed[i], &cfg, &stats[i], on_finding, o, msg, sizeof msg);
+		cli_progress_done();
+		if (r > 0) {
+			printf("FINDING I-MODEL: %s\n", msg);
+			rc = CLI_VIOLATIONS;
+		} else if (r < 0) {
+			fprintf(stderr, "tornpage crash: %s: out of memory\n", logs[i]);
+			rc = CLI_USAGE;
+		}
+		if (stats[i].fatal && rc == CLI_OK)
+			rc = CLI_VIOLATIONS;
+		if (o->printed < stats[i].findings && !quiet)
+			printf("(%" PRIu64 " more findings not shown; --max-findings N)\n", stats[i].findings - o->printed);
+		if (cfg.stop_on_first && stats[i].fatal)
+			break;
+	}
+
+	printf("\n%-28s %6s %7s %10s %10s %8s %9s %10s\n", "log", "ops", "points", "generated", "judged",
+	       "violat.", "findings", "states/s");
+	crash_stats tot = {0};
+	for (size_t i = 0; i < nlogs; i++) {
+		crash_stats *s = &stats[i];
+		const char *base = strrchr(logs[i], '/') ? strrchr(logs[i], '/') + 1 : logs[i];
+		printf("%-28.28s %6zu %7" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %9" PRIu64 " %10.0f\n", base,
+		       parsed[i].nops, s->points, s->generated, s->judged, s->violating, s->fatal,
+		       s->seconds > 0 ? (double)s->judged / s->seconds : 0.0);
+		tot.points += s->points;
+		tot.generated += s->generated;
+		tot.judged += s->judged;
+		tot.violating += s->violating;
+		tot.fatal += s->fatal;
+		tot.seconds += s->seconds;
+	}
+	if (nlogs > 1)
+		printf("%-28s %6s %7" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 " %9" PRIu64 " %10.0f\n", "total", "",
+		       tot.points, tot.generated, tot.judged, tot.violating, tot.fatal,
+		       tot.seconds > 0 ? (double)tot.judged / tot.seconds : 0.0);
+	/* verdict x findings table, over all logs */
+	verdict_count all[64];
+	size_t nall = 0;
+	for (size_t i = 0; i < nlogs; i++)
+		for (size_t k = 0; k < outs[i].ncounts; k++) {
+			size_t j = 0;
+			while (j < nall && strcmp(all[j].id, outs[i].counts[k].id))
+				j++;
+			if (j == nall && nall < 64)
+				all[nall++] = (verdict_count){outs[i].counts[k].id, 0, 0};
+			if (j < nall) {
+				all[j].findings += outs[i].counts[k].findings;
+				all[j].states += outs[i].counts[k].states;
+			}
+		}
+	if (nall) {
+		printf("\n%-18s %9s %10s\n", "verdict", "findings", "states");
+		for (size_t j = 0; j < nall; j++)
+			printf("%-18s %9" PRIu64 " %10" PRIu64 "\n", all[j].id, all[j].findings, all[j].states);
+	}
+	printf("\n%s\n", rc == CLI_VIOLATIONS ? "RESULT: violations found" : rc == CLI_OK ? "RESULT: no violation" : "RESULT: error");
+	for (size_t i = 0; i < nlogs; i++)
+		oplog_free(&parsed[i]);
+	free(parsed);
+	free(stats);
+	free(outs);
+	return rc;
+}

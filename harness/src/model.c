@@ -1,0 +1,290 @@
+/* model.c — the oracle's state and its comparison with a live pager. */
+#include "model.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+
+int model_init(model *m, const oplog *log)
+{
+	memset(m, 0, sizeof *m);
+	m->nhandles = log->nhandles;
+	m->h = calloc(log->nhandles ? log->nhandles : 1, sizeof *m->h);
+	return m->h ? 0 : -1;
+}
+
+void model_free(model *m)
+{
+	free(m->h);
+	free(m->slot_used);
+	memset(m, 0, sizeof *m);
+}
+
+/* dst and src share a log (same nhandles): dst's handle array is reused as is. */
+int model_copy(model *dst, const model *src)
+{
+	model_handle *h = dst->h;
+	uint8_t *slots = dst->slot_used;
+	if (!h && !(h = malloc((src->nhandles ? src->nhandles : 1) * sizeof *h)))
+		return -1;
+	if (dst->slot_cap < src->slot_cap) {
+		uint8_t *s = realloc(slots, src->slot_cap);
+		if (!s) {
+			dst->h = h;
+			return -1;
+		}
+		slots = s;
+	}
+	size_t scap = dst->slot_cap > src->slot_cap ? dst->slot_cap : src->slot_cap;
+	*dst = *src;
+	dst->h = h;
+	dst->slot_used = slots;
+	dst->slot_cap = scap;
+	memcpy(h, src->h, src->nhandles * sizeof *h);
+	/* Slots past src's are free: a model never shrinks its directory. */
+	if (scap)
+		memset(slots, 0, scap);
+	if (src->slot_cap)
+		memcpy(slots, src->slot_used, src->slot_cap);
+	return 0;
+}
+
+uint64_t model_free_count(const model *m)
+{
+	return m->page_count - m->used;
+}
+
+/* One page taken from the bitmap: the pager doubles the file when none is free. */
+static void take_page(model *m)
+{
+	if (m->used == m->page_count)
+		m->page_count *= 2;
+	m->used++;
+}
+
+uint64_t model_next_protected_id(const model *m)
+{
+	uint64_t n = (uint64_t)m->blocks * m->cap;
+	for (uint64_t i = 0; i < n; i++)
+		if (!m->slot_used[i])
+			return i;
+	return n;
+}
+
+int model_check_result(const model *m, const oplog *log, size_t k, const model_result *r,
+		       char *msg, size_t msglen)
+{
+	const oplog_op *op = &log->ops[k];
+	if (op->kind == OPLOG_ALLOC) {
+		/* The page count after this alloc, as the pager must grow it. */
+		uint64_t count = m->used == m->page_count ? m->page_count * 2 : m->page_count;
+		if (r->id < FMT_FIRST_DATA_PAGE || r->id >= count) {
+			snprintf(msg, msglen, "alloc returned page %" PRIu64 ", outside 3..%" PRIu64,
+				 r->id, count - 1);
+			return 1;
+		}
+		for (size_t i = 0; i < m->nhandles; i++) {
+			if (m->h[i].live && !log->handle_protected[i] && m->h[i].where == r->id) {
+				snprintf(msg, msglen, "alloc returned page %" PRIu64 ", still live as %s",
+					 r->id, log->handles[i]);
+				return 1;
+			}
+		}
+	} else if (op->kind == OPLOG_PALLOC) {
+		uint64_t want = model_next_protected_id(m);
+		if (r->id != want) {
+			snprintf(msg, msglen, "palloc returned id %" PRIu64 ", expected %" PRIu64
+				 " (the lowest free slot)", r->id, want);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int ensure_slots(model *m, size_t n)
+{
+	if (n <= m->slot_cap)
+		return 0;
+	uint8_t *s = realloc(m->slot_used, n);
+	if (!s)
+		return -1;
+	memset(s + m->slot_cap, 0, n - m->slot_cap);
+	m->slot_used = s;
+	m->slot_cap = n;
+	return 0;
+}
+
+int model_apply(model *m, const oplog *log, size_t k, const model_result *r)
+{
+	const oplog_op *op = &log->ops[k];
+	model_handle *h = op->handle < m->nhandles ? &m->h[op->handle] : NULL;
+	switch (op->kind) {
+	case OPLOG_CREATE:
+		m->ps = (size_t)1 << op->arg;
+		m->page_count = FMT_INITIAL_PAGES;
+		m->used = FMT_FIRST_DATA_PAGE;
+		m->cap = fmt_dir_capacity(m->ps);
+		break;
+	case OPLOG_ALLOC:
+		take_page(m);
+		*h = (model_handle){.live = 1, .where = r->id, .set_by = (uint32_t)k};
+		break;
+	case OPLOG_FREE:
+		m->used--;
+		h->live = 0;
+		h->freed = 1;
+		h->set_by = (uint32_t)k;
+		break;
+	case OPLOG_FILL:
+		h->filled = 1;
+		h->fill = op->arg;
+		break;
+	case OPLOG_PALLOC: {
+		uint64_t id = model_next_protected_id(m);
+		if (id == (uint64_t)m->blocks * m->cap) {
+			/* A new directory block: two directory pages, then the two copies. */
+			if (ensure_slots(m, ((size_t)m->blocks + 1) * m->cap))
+				return -1;
+			m->blocks++;
+			take_page(m);
+			take_page(m);
+		}
+		take_page(m);
+		take_page(m);
+		m->slot_used[id] = 1;
+		*h = (model_handle){.live = 1, .where = id, .crc = r->crc, .set_by = (uint32_t)k,
+				    .copy = {r->copy[0], r->copy[1]}};
+		break;
+	}
+	case OPLOG_PFREE:
+		m->slot_used[h->where] = 0;
+		m->used -= 2;
+		h->live = 0;
+		h->freed = 1;
+		h->set_by = (uint32_t)k;
+		break;
+	case OPLOG_PWRITE: {
+		/* The committed content is the pattern: its CRC is what must be readable. */
+		uint8_t *buf = malloc(m->ps);
+		if (!buf)
+			return -1;
+		oplog_pattern(op->arg, buf, m->ps);
+		h->crc = fmt_crc(0, buf, m->ps);
+		h->set_by = (uint32_t)k;
+		free(buf);
+		break;
+	}
+	case OPLOG_PSTAGE:
+	case OPLOG_REOPEN:
+	case OPLOG_KIND_COUNT:
+		break;
+	}
+	return 0;
+}
+
+/* ---- comparison with a live pager ---- */
+
+typedef struct diff_walk {
+	const model *m;
+	const oplog *log;
+	char *msg;
+	size_t msglen;
+	size_t seen;
+	int protected_ids;
+} diff_walk;
+
+static int regular_seen(void *arg, uint64_t page)
+{
+	diff_walk *w = arg;
+	size_t i = 0;
+	while (i < w->m->nhandles && !(w->m->h[i].live && !w->log->handle_protected[i] && w->m->h[i].where == page))
+		i++;
+	if (i == w->m->nhandles) {
+		snprintf(w->msg, w->msglen, "page %" PRIu64 " is allocated as a regular page, but no live handle has it", page);
+		return 1;
+	}
+	w->seen++;
+	return 0;
+}
+
+static int protected_seen(void *arg, uint64_t id)
+{
+	diff_walk *w = arg;
+	if (id >= (uint64_t)w->m->blocks * w->m->cap || !w->m->slot_used[id]) {
+		snprintf(w->msg, w->msglen, "protected id %" PRIu64 " is in use, but no live handle has it", id);
+		return 1;
+	}
+	w->seen++;
+	return 0;
+}
+
+int model_diff(const model *m, const oplog *log, pager *p, char *msg, size_t msglen)
+{
+	if (pager_page_count(p) != m->page_count) {
+		snprintf(msg, msglen, "page_count: expected %" PRIu64 ", found %" PRIu64, m->page_count, pager_page_count(p));
+		return 1;
+	}
+	if (pager_free_page_count(p) != model_free_count(m)) {
+		snprintf(msg, msglen, "free_page_count: expected %" PRIu64 ", found %" PRIu64,
+			 model_free_count(m), pager_free_page_count(p));
+		return 1;
+	}
+	size_t live_reg = 0, live_prot = 0;
+	uint8_t *pat = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < m->nhandles && !rc; i++) {
+		const model_handle *h = &m->h[i];
+		if (!h->live)
+			continue;
+		if (!log->handle_protected[i]) {
+			live_reg++;
+			uint8_t *data;
+			int e = pager_page(p, h->where, &data);
+			if (e) {
+				snprintf(msg, msglen, "%s (page %" PRIu64 "): pager_page failed: %s", log->handles[i], h->where, pager_strerror(e));
+				rc = 1;
+			} else if (h->filled) {
+				if (!pat && !(pat = malloc(m->ps)))
+					return -1;
+				oplog_pattern(h->fill, pat, m->ps);
+				if (memcmp(pat, data, m->ps) != 0) {
+					snprintf(msg, msglen, "%s (page %" PRIu64 "): bytes differ from fill %" PRIu64, log->handles[i], h->where, h->fill);
+					rc = 1;
+				}
+			}
+		} else {
+			live_prot++;
+			const uint8_t *data;
+			int e = pager_protected_read(p, h->where, &data);
+			if (e) {
+				snprintf(msg, msglen, "%s (protected id %" PRIu64 "): read failed: %s", log->handles[i], h->where, pager_strerror(e));
+				rc = 1;
+			} else if (fmt_crc(0, data, m->ps) != h->crc) {
+				snprintf(msg, msglen, "%s (protected id %" PRIu64 "): content CRC %08x, expected %08x",
+					 log->handles[i], h->where, fmt_crc(0, data, m->ps), h->crc);
+				rc = 1;
+			}
+		}
+	}
+	free(pat);
+	if (rc)
+		return rc;
+	diff_walk w = {m, log, msg, msglen, 0, 0};
+	if (pager_foreach_page(p, regular_seen, &w))
+		return 1;
+	if (w.seen != live_reg) {
+		snprintf(msg, msglen, "%zu regular pages allocated, expected %zu", w.seen, live_reg);
+		return 1;
+	}
+	w.seen = 0;
+	if (pager_foreach_protected(p, protected_seen, &w))
+		return 1;
+	if (w.seen != live_prot) {
+		snprintf(msg, msglen, "%zu protected pages in use, expected %zu", w.seen, live_prot);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* model.h — the oracle: what the file must hold after each acknowledged op.
+ *
+ * A plain description, independent of the pager's code: which regular pages are live
+ * (by handle, with their last fill), which protected pages are live with the CRC-32 of
+ * their committed content, and the page count and free count the pager must report.
+ * Ids come from the pager (the model checks them); counts are predicted. It is not a
+ * second pager: it never reads the format. */
+#ifndef TORNPAGE_MODEL_H
+#define TORNPAGE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oplog.h"
+#include "pager.h"
+
+typedef struct model_handle {
+	uint8_t live;      /* allocated and not freed */
+	uint8_t freed;     /* was live, then freed: its page / id must stay released */
+	uint8_t filled;    /* regular: a fill was seen since alloc */
+	uint64_t where;    /* regular: page number; protected: protected id */
+	uint64_t fill;     /* regular: seed of the last fill */
+	uint64_t copy[2];  /* protected: its two backing pages (page_a, page_b), from the pager */
+	uint32_t crc;      /* protected: CRC-32 of the committed (readable) content */
+	uint32_t set_by;   /* index of the op that last changed live/where/crc */
+} model_handle;
+
+typedef struct model {
+	size_t nhandles;       /* = log->nhandles */
+	model_handle *h;       /* per handle */
+	size_t ps;             /* page size, 0 before create */
+	uint64_t page_count;   /* total_pages the pager must report */
+	uint64_t used;         /* pages allocated: reserved + regular + directory + copies */
+	uint32_t cap;          /* directory entries per block */
+	uint32_t blocks;       /* directory blocks (never freed) */
+	uint8_t *slot_used;    /* per protected id < blocks * cap: 1 = in use */
+	size_t slot_cap;       /* bytes allocated for slot_used */
+} model;
+
+/* What the pager answered to one op: the model takes ids from it (after checking). */
+typedef struct model_result {
+	uint64_t id;   /* alloc: page; palloc: protected id */
+	uint32_t crc;  /* palloc: CRC of the new page's readable copy (the seed does not zero it) */
+	uint64_t copy[2]; /* palloc: the backing pages the pager chose */
+} model_result;
+
+int model_init(model *m, const oplog *log);   /* 0 or -1 (ENOMEM) */
+void model_free(model *m);
+int model_copy(model *dst, const model *src); /* dst initialised by model_init or zeroed */
+
+/* The protected id the pager must return for the next palloc. */
+uint64_t model_next_protected_id(const model *m);
+/* Check an op's result against the model before applying it; writes why not into msg. */
+int model_check_result(const model *m, const oplog *log, size_t k, const model_result *r,
+		       char *msg, size_t msglen);
+/* Apply op k of log with the pager's result. 0 or -1 (ENOMEM). */
+int model_apply(model *m, const oplog *log, size_t k, const model_result *r);
+uint64_t model_free_count(const model *m);
+
+/* Compare the pager's visible state with the model (I-MODEL). Returns 0 when equal,
+ * else 1 with the first difference in msg ("page_count: expected 8, found 16"). */
+int model_diff(const model *m, const oplog *log, pager *p, char *msg, size_t msglen);
+
+#endif

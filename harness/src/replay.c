@@ -1,0 +1,140 @@
+/* replay.c — ops of a log against a real pager, and the run-mode model check. */
+#include "replay.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+
+int replay_init(replay *r, const oplog *log, const pager_io *io, const char *path)
+{
+	memset(r, 0, sizeof *r);
+	r->log = log;
+	r->io = io;
+	r->path = path;
+	r->ps = (size_t)1 << log->page_log2;
+	r->where = calloc(log->nhandles ? log->nhandles : 1, sizeof *r->where);
+	r->buf = malloc(r->ps);
+	if (!r->where || !r->buf) {
+		replay_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+void replay_free(replay *r)
+{
+	if (r->p)
+		(void)pager_close(r->p);
+	free(r->where);
+	free(r->buf);
+	memset(r, 0, sizeof *r);
+}
+
+void replay_describe(const oplog *log, size_t k, char *out, size_t outlen)
+{
+	const oplog_op *op = &log->ops[k];
+	const char *h = op->handle < log->nhandles ? log->handles[op->handle] : NULL;
+	if (op->kind == OPLOG_CREATE)
+		snprintf(out, outlen, "op %zu (line %u: create %" PRIu64 ")", k, op->line, op->arg);
+	else if (op->kind == OPLOG_FILL || op->kind == OPLOG_PWRITE || op->kind == OPLOG_PSTAGE)
+		snprintf(out, outlen, "op %zu (line %u: %s %s %" PRIu64 ")", k, op->line, oplog_kind_name(op->kind), h, op->arg);
+	else if (h)
+		snprintf(out, outlen, "op %zu (line %u: %s %s)", k, op->line, oplog_kind_name(op->kind), h);
+	else
+		snprintf(out, outlen, "op %zu (line %u: %s)", k, op->line, oplog_kind_name(op->kind));
+}
+
+int replay_exec(replay *r, size_t k, model_result *res)
+{
+	const oplog_op *op = &r->log->ops[k];
+	uint64_t *w = op->handle < r->log->nhandles ? &r->where[op->handle] : NULL;
+	pager_pwrite pw;
+	uint8_t *data;
+	const uint8_t *ro;
+	int rc;
+	memset(res, 0, sizeof *res);
+	if (op->kind != OPLOG_CREATE && !r->p)
+		return PAGER_EINVAL; /* a failed create or reopen left no pager */
+	switch (op->kind) {
+	case OPLOG_CREATE:
+		return pager_create(r->path, (unsigned)op->arg, r->io, &r->p);
+	case OPLOG_ALLOC:
+		if ((rc = pager_alloc(r->p, &res->id)))
+			return rc;
+		*w = res->id;
+		return 0;
+	case OPLOG_FREE:
+		return pager_free(r->p, *w);
+	case OPLOG_FILL:
+		if ((rc = pager_page(r->p, *w, &data)))
+			return rc;
+		oplog_pattern(op->arg, data, r->ps);
+		return 0;
+	case OPLOG_PALLOC:
+		if ((rc = pager_alloc_protected(r->p, &res->id)))
+			return rc;
+		*w = res->id;
+		if ((rc = pager_protected_read(r->p, res->id, &ro)))
+			return rc;
+		res->crc = fmt_crc(0, ro, r->ps);
+		pager_protected_info info;
+		if ((rc = pager_protected_info_get(r->p, res->id, &info)))
+			return rc;
+		res->copy[0] = info.page_a;
+		res->copy[1] = info.page_b;
+		return 0;
+	case OPLOG_PFREE:
+		return pager_free_protected(r->p, *w);
+	case OPLOG_PWRITE:
+	case OPLOG_PSTAGE:
+		if ((rc = pager_protected_begin(r->p, *w, &pw)))
+			return rc;
+		oplog_pattern(op->arg, pw.data, r->ps);
+		if (op->kind == OPLOG_PWRITE)
+			return pager_protected_commit(r->p, &pw);
+		pager_protected_abandon(r->p, &pw);
+		return 0;
+	case OPLOG_REOPEN: {
+		/* A clean close and open: the page cache (simdisk's cache) survives it. */
+		int rc_close = pager_close(r->p);
+		r->p = NULL;
+		rc = pager_open(r->path, r->io, &r->p);
+		if (rc)
+			r->p = NULL;
+		return rc_close ? rc_close : rc;
+	}
+	case OPLOG_KIND_COUNT:
+		break;
+	}
+	return PAGER_EINVAL;
+}
+
+int replay_step(replay *r, model *m, size_t k, model_result *out, char *msg, size_t msglen)
+{
+	model_result res;
+	char what[160], why[320];
+	replay_describe(r->log, k, what, sizeof what);
+	int rc = replay_exec(r, k, &res);
+	if (rc) {
+		snprintf(msg, msglen, "%s: the pager failed: %s", what, pager_strerror(rc));
+		return 1;
+	}
+	if (model_check_result(m, r->log, k, &res, why, sizeof why)) {
+		snprintf(msg, msglen, "%s: %s", what, why);
+		return 1;
+	}
+	if (out)
+		*out = res;
+	if (model_apply(m, r->log, k, &res)) {
+		snprintf(msg, msglen, "%s: out of memory", what);
+		return 1;
+	}
+	if ((rc = model_diff(m, r->log, r->p, why, sizeof why))) {
+		snprintf(msg, msglen, "%s: %s", what, rc < 0 ? "out of memory" : why);
+		return 1;
+	}
+	return 0;
+}
