@@ -159,6 +159,19 @@ size_t pager_check_image(const uint8_t *img, uint64_t len, pager_violation_fn fn
  * negative pager_err when the file cannot be read. */
 int pager_check(const char *path, const pager_io *io, pager_violation_fn fn, void *arg);
 
+/* For the crash harness's speed: most pages are identical across crash states. */
+typedef struct pager_check_opts {
+	/* CRC-32 of page `page` of the image (ps bytes); NULL = compute with fmt_crc. The
+	 * harness passes a cached version: most pages are identical across crash states. */
+	uint32_t (*page_crc)(void *arg, const uint8_t *img, uint64_t page, size_t ps);
+	void *crc_arg;  /* handed to page_crc */
+} pager_check_opts;
+/* pager_check_image with options (opts may be NULL). Both image checkers return
+ * SIZE_MAX when memory runs out (pager_check then returns PAGER_ENOMEM); the memory
+ * they use is at most a few times the page size. fn may be NULL to only count. */
+size_t pager_check_image_ex(const uint8_t *img, uint64_t len, const pager_check_opts *opts,
+			    pager_violation_fn fn, void *arg);
+
 #ifdef __cplusplus
 }
 #endif
