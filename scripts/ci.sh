@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test command: install what is missing, then build and run every test with gcc,
+# with clang, and with ASan+UBSan (clang). Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+shared=${TORNPAGE_SHARED_DIR:-$(cd .. && pwd)/shared}
+jobs=$(nproc)
+
+run() { # name, extra cmake args...
+  local name=$1; shift
+  echo "== $name"
+  cmake -S . -B "build-$name" -DTORNPAGE_SHARED_DIR="$shared" "$@" >/dev/null
+  cmake --build "build-$name" -j"$jobs" 2>&1 | grep -E "error|warning" || true
+  cmake --build "build-$name" -j"$jobs" >/dev/null
+  ctest --test-dir "build-$name" -j"$jobs" --output-on-failure
+}
+
+CC=gcc run gcc
+CC=clang run clang
+CC=clang run sanitize -DTORNPAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug

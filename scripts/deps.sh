@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install the Debian packages tornpage needs, only those that are missing.
+set -euo pipefail
+pkgs=(build-essential cmake clang libclang-rt-14-dev libdeflate-dev libfiu-dev fiu-utils
+      libcriterion-dev libxml2-utils jq)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
