@@ -1115,8 +1115,10 @@ int oplog_gen(uint64_t seed, size_t nops, unsigned page_log2, oplog *out)
 	if (out == NULL)
 		return -1;
 	memset(out, 0, sizeof *out);
-	if (page_log2 < OPLOG_LOG2_MIN || page_log2 > OPLOG_LOG2_MAX || nops >= SIZE_MAX / 2)
+	if (page_log2 < OPLOG_LOG2_MIN || page_log2 > OPLOG_LOG2_MAX || nops >= SIZE_MAX / 2) {
+		errno = EINVAL;
 		return -1;
+	}
 	if (oplog_rand_init(&r, page_log2) != 0)
 		goto oom;
 

@@ -812,7 +812,8 @@ Test(oplog_from_bytes, empty_input_is_just_a_create)
 Test(oplog_from_bytes, decodes_as_documented)
 {
 	/* 1 KiB; nothing live: valid = alloc palloc reopen, so 0 = alloc; one regular page
-	 * live: valid = alloc free fill palloc reopen, so 3 = palloc; then all eight are valid (alloc free fill palloc pfree pwrite pstage reopen):
+	 * live: valid = alloc free fill palloc reopen, so 3 = palloc; then all eight are
+	 * valid (alloc free fill palloc pfree pwrite pstage reopen):
 	 * 2 = fill (handle byte 5, seed byte 200), 5 = pwrite (handle 0, seed 9),
 	 * 6 = pstage (7 mod 1 live, seed 255), 4 = pfree (handle 0); then with no protected
 	 * page live valid = alloc free fill palloc reopen: 4 = reopen, 1 = free, its handle
