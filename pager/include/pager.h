@@ -167,8 +167,9 @@ typedef struct pager_check_opts {
 	void *crc_arg;  /* handed to page_crc */
 } pager_check_opts;
 /* pager_check_image with options (opts may be NULL). Both image checkers return
- * SIZE_MAX when memory runs out (pager_check then returns PAGER_ENOMEM); the memory
- * they use is at most a few times the page size. fn may be NULL to only count. */
+ * SIZE_MAX when memory runs out (pager_check then returns PAGER_ENOMEM); they use a
+ * few times the page size plus 5 bytes per page of the image. fn may be NULL to only
+ * count. */
 size_t pager_check_image_ex(const uint8_t *img, uint64_t len, const pager_check_opts *opts,
 			    pager_violation_fn fn, void *arg);
 

@@ -81,7 +81,7 @@ typedef struct check_ctx {
 	uint64_t len;                /* image length in bytes */
 	size_t ps;                   /* page size in bytes, once the superblock passed */
 	uint64_t npages;             /* whole pages in the image: len / ps */
-	const pager_check_opts *opts; /* may be NULL */
+	const pager_check_opts *opts;  /* may be NULL */
 	pager_violation_fn fn;       /* may be NULL: only count */
 	void *arg;                   /* handed back to fn */
 	size_t count;                /* violations reported so far */
@@ -90,7 +90,19 @@ typedef struct check_ctx {
 	int have_meta;               /* meta decoded: bitmap and total_pages are usable */
 	uint64_t meta_page;          /* 1 or 2: the page meta was decoded from */
 	uint8_t *seen;               /* one bit per page < total_pages: referenced already */
+	uint8_t *dir_state;          /* per page in the file: a check_dir_state */
+	uint32_t *crc;               /* per page in the file: its CRC-32, when crc_known */
+	uint8_t *crc_known;          /* one bit per page in the file */
 } check_ctx;
+
+/* What reading a page as a directory page gave, remembered per page so that an index
+ * naming one page for many blocks costs one decode, not one per block. */
+typedef enum check_dir_state {
+	CHECK_DIR_UNREAD = 0,  /* not read yet */
+	CHECK_DIR_WALKED,      /* decoded, and its entries were checked for an earlier block */
+	CHECK_DIR_BAD_CRC,     /* trailer CRC does not match */
+	CHECK_DIR_BAD_CAP,     /* CRC matches, capacity is not the page size's */
+} check_dir_state;
 
 static void check_report(check_ctx *c, check_inv inv, uint64_t page, uint64_t offset,
 			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -277,6 +289,16 @@ static void check_meta(check_ctx *c, const fmt_sb *sb)
 		mp = ap;
 	}
 
+	/* fmt_meta_decode only allocates when the bitmap grows, so total_pages = 0 would
+	 * have it memcpy 0 bytes into a NULL bitmap (UB); a 1-byte bitmap avoids that. */
+	if (!c->meta.bitmap) {
+		c->meta.bitmap = calloc(1, 1);
+		if (!c->meta.bitmap) {
+			c->oom = 1;
+			return;
+		}
+		c->meta.bitmap_cap = 1;
+	}
 	int d = fmt_meta_decode(mp, ps, &c->meta);
 	if (d == -2) {
 		c->oom = 1;
@@ -370,33 +392,55 @@ static void check_ref(check_ctx *c, uint64_t page, uint64_t holder, uint64_t off
 	c->seen[page / 8] |= (uint8_t)(1u << (page % 8));
 }
 
-/* Read directory page `page` as open_dirs does: 0 when it is in the file and decodes;
+/* Read directory page `page` as open_dirs does: 0 when it is in the file and decodes
+ * (into ents, unless *walked says an earlier block already checked its entries),
  * otherwise -1 with the reason in why. */
-static int check_dir_read(check_ctx *c, uint64_t page, fmt_entry *ents, char *why, size_t whylen)
+static int check_dir_read(check_ctx *c, uint64_t page, fmt_entry *ents, int *walked, char *why,
+			  size_t whylen)
 {
-	uint32_t want, found;
+	*walked = 0;
 	if (page >= c->npages) {
 		snprintf(why, whylen, "page %" PRIu64 " beyond the file", page);
 		return -1;
 	}
 	const uint8_t *dp = c->img + page * c->ps;
-	if (fmt_dir_decode(dp, c->ps, ents) == 0)
+	switch (c->dir_state[page]) {
+	case CHECK_DIR_WALKED:
+		*walked = 1;
 		return 0;
-	check_trailer(c, dp, 0, &want, &found);
-	if (want != found)
-		snprintf(why, whylen, "page %" PRIu64 " CRC 0x%08x, trailer 0x%08x", page, want, found);
+	case CHECK_DIR_UNREAD:
+		if (fmt_dir_decode(dp, c->ps, ents) == 0) {
+			c->dir_state[page] = CHECK_DIR_WALKED;
+			return 0;
+		}
+		/* fmt_dir_decode tests the CRC first: a matching CRC means a bad capacity. */
+		c->dir_state[page] = fmt_crc(0, dp, c->ps - FMT_TRAILER) == fmt_get32(dp + c->ps - FMT_TRAILER)
+					     ? CHECK_DIR_BAD_CAP
+					     : CHECK_DIR_BAD_CRC;
+		break;
+	default:
+		break;
+	}
+	if (c->dir_state[page] == CHECK_DIR_BAD_CRC)
+		snprintf(why, whylen, "page %" PRIu64 " failing its trailer CRC", page);
 	else
-		snprintf(why, whylen, "page %" PRIu64 " capacity %" PRIu32 ", not %" PRIu32, page,
+		snprintf(why, whylen, "page %" PRIu64 " with capacity %" PRIu32 ", not %" PRIu32, page,
 			 fmt_get32(dp), fmt_dir_capacity(c->ps));
 	return -1;
 }
 
-/* CRC-32 of a whole page in the file, through the caller's cache when it has one. */
-static uint32_t check_page_crc(const check_ctx *c, uint64_t page)
+/* CRC-32 of a whole page in the file, once per page (entries may share a copy), through
+ * the caller's cache when it has one. */
+static uint32_t check_page_crc(check_ctx *c, uint64_t page)
 {
+	if (c->crc_known[page / 8] >> (page % 8) & 1)
+		return c->crc[page];
 	if (c->opts && c->opts->page_crc)
-		return c->opts->page_crc(c->opts->crc_arg, c->img, page, c->ps);
-	return fmt_crc(0, c->img + page * c->ps, c->ps);
+		c->crc[page] = c->opts->page_crc(c->opts->crc_arg, c->img, page, c->ps);
+	else
+		c->crc[page] = fmt_crc(0, c->img + page * c->ps, c->ps);
+	c->crc_known[page / 8] |= (uint8_t)(1u << (page % 8));
+	return c->crc[page];
 }
 
 /* The checks of one in-use entry (slot s of block b, read from directory page dir). */
@@ -436,7 +480,10 @@ static void check_blocks(check_ctx *c, const fmt_dir_ref *refs, uint32_t n)
 	uint32_t cap = fmt_dir_capacity(c->ps);
 	fmt_entry *ents = calloc(cap, sizeof *ents);
 	char what[64], why1[80], why2[80];
-	if (!ents)
+	c->dir_state = calloc(c->npages, 1);
+	c->crc = malloc(c->npages * sizeof *c->crc);
+	c->crc_known = calloc(c->npages / 8 + 1, 1);
+	if (!ents || !c->dir_state || !c->crc || !c->crc_known)
 		goto oom;
 	if (c->have_meta) {
 		c->seen = calloc(fmt_bitmap_len(c->meta.total_pages) + 1, 1);
@@ -454,8 +501,9 @@ static void check_blocks(check_ctx *c, const fmt_dir_ref *refs, uint32_t n)
 		uint64_t first = r->active ? r->page_b : r->page_a;
 		uint64_t other = r->active ? r->page_a : r->page_b;
 		uint64_t used = first;
-		if (check_dir_read(c, first, ents, why1, sizeof why1) != 0) {
-			if (check_dir_read(c, other, ents, why2, sizeof why2) != 0) {
+		int walked;
+		if (check_dir_read(c, first, ents, &walked, why1, sizeof why1) != 0) {
+			if (check_dir_read(c, other, ents, &walked, why2, sizeof why2) != 0) {
 				check_report(c, INV_DIR_COPY, first, check_page_off(c, first),
 					     "directory block %" PRIu32
 					     ": expected a readable copy, found none (%s; %s)",
@@ -468,6 +516,10 @@ static void check_blocks(check_ctx *c, const fmt_dir_ref *refs, uint32_t n)
 				     b, why1, other);
 			used = other;
 		}
+		/* A directory page an earlier block already used holds the same entries: its
+		 * second reference is the I-REF-UNIQUE; repeating each entry adds nothing. */
+		if (walked)
+			continue;
 		for (uint32_t s = 0; s < cap; s++)
 			if (ents[s].in_use)
 				check_entry(c, b, s, used, &ents[s]);
@@ -498,6 +550,9 @@ size_t pager_check_image_ex(const uint8_t *img, uint64_t len, const pager_check_
 	}
 	free(refs);
 	free(c.seen);
+	free(c.dir_state);
+	free(c.crc);
+	free(c.crc_known);
 	fmt_meta_free(&c.meta);
 	return c.oom ? SIZE_MAX : c.count;
 }

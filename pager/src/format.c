@@ -56,7 +56,7 @@ int fmt_meta_decode(const uint8_t *page, size_t ps, fmt_meta *m)
 	if (total > fmt_max_bitmap_pages(ps))
 		return -1;
 	size_t blen = fmt_bitmap_len(total);
-	if (blen > m->bitmap_cap) {
+	if (blen > m->bitmap_cap || !m->bitmap) { /* never NULL: memcpy(NULL, .., 0) is UB */
 		uint8_t *b = realloc(m->bitmap, blen ? blen : 1);
 		if (!b)
 			return -2;
