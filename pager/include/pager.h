@@ -77,8 +77,9 @@ int pager_protected_read(pager *p, uint64_t id, const uint8_t **data);
 
 /* A protected write: begin hands out the inactive copy to fill; commit makes it the
  * readable one (sync, CRC, flip, directory commit); abandon drops it (the seed's
- * writer going out of scope). Any other call on the pager between begin and commit
- * makes the writer stale: commit then fails with PAGER_EINVAL. */
+ * writer going out of scope). Any mutating call on the pager between begin and commit
+ * (alloc, free, the protected calls, another commit — even one that fails) makes the
+ * writer stale: commit then fails with PAGER_EINVAL. Reads do not. */
 typedef struct pager_pwrite {
 	uint64_t id;     /* protected page id */
 	uint64_t page;   /* physical page of the inactive copy */
