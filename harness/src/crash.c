@@ -11,8 +11,25 @@
  * other dirty units (regular data pages) are held at their disk value, since no verdict
  * depends on them. Images are built in place in one scratch buffer (Gray-code order: one
  * unit changes per image) and identified by a 64-bit XOR of unit hashes; an identity
- * seen at this crash point or the previous one is not judged again. Memory: the image,
- * two identity sets bounded by the subsets of one point, and per-point finding groups. */
+ * seen at this crash point, or at the previous one when it had an equal judge case (the
+ * same op in flight; op ends with equal models), is not judged again. (An image the
+ * previous point had still counts as seen here, so a run of points of one op in flight
+ * judges it once.) Memory: the image,
+ * two identity sets bounded by the subsets of one point, and per-point finding groups.
+ *
+ * Speed (the verdicts do not depend on it; cfg->no_memo turns the memo off to compare):
+ *  - the scratch image is the disk between crash points: only units whose disk bytes
+ *    changed since the previous point (a sync, a size change) are copied and rehashed,
+ *    so the disk's unit hashes, the base identity and the per-page identities are kept
+ *    up to date without hashing or copying the whole image at every point;
+ *  - mark_relevant keeps its decodes of page 0's index and of directory pages with
+ *    their bytes, and decodes a page again only when its bytes changed;
+ *  - every image carries per-page identities (XOR of its units' hashes, updated by one
+ *    XOR per changed unit), so the judge can cache per-page decodes and CRCs and replay
+ *    the verdicts of an image whose pages read by recovery equal those of an image
+ *    already judged under the same case (judge_image_ids: e.g. the 2^8 images of a
+ *    point whose only dirty units are in a protected page's inactive copy, which
+ *    recovery never reads, are opened once). */
 #define _POSIX_C_SOURCE 200809L
 #include "crash.h"
 
@@ -113,15 +130,25 @@ typedef struct ctx {
 	uint32_t unit;
 	size_t ps;
 	uint64_t point;       /* next crash point index */
-	uint8_t *scratch;     /* the image being judged */
-	size_t scratch_cap;
+	uint8_t *scratch;     /* the image being judged; between points, the disk as of the last point */
+	uint64_t scratch_len; /* bytes of scratch that mirror that disk (0: none yet) */
+	size_t scratch_cap;   /* bytes allocated */
+	uint64_t *dhash;      /* per unit: subsets_unit_hash of the disk bytes held in scratch */
+	uint64_t base;        /* XOR of dhash over the file's units */
+	uint64_t *pid;        /* per page: identity of the image's bytes of that page */
+	size_t units_cap, pages_cap; /* entries allocated in dhash / pid */
 	uint64_t *dirty, *rel, *delta;
+	uint8_t *in_img;      /* per enumerated unit: scratch holds its cache bytes */
 	size_t dirty_cap;
 	uint8_t *relpage;     /* per page: recovery reads it */
 	size_t relpage_cap;
 	fmt_dir_ref *refs;
 	fmt_entry *ents;
+	struct dcache *dc;    /* mark_relevant's decodes, DCACHE_SLOTS of them */
+	uint64_t dc_tick;     /* use counter (least recently used slot is replaced) */
+	uint64_t case_key;    /* judge_case_key of the current case (0 before the first op) */
 	idset seen[2];        /* identities at this point and the previous one */
+	uint64_t seen_case[2]; /* case_key each set was filled under */
 	int cur_set;
 	group groups[MAX_GROUPS];
 	size_t ngroups;
@@ -143,7 +170,93 @@ static int grow_u64(uint64_t **a, size_t n)
 	return 0;
 }
 
-/* Mark the pages recovery may read, from both the disk's and the cache's view. */
+/* ---- which pages recovery reads ---- */
+
+/* One page mark_relevant decoded, kept with its bytes: the same bytes at the same page
+ * decode the same, so a page is decoded again only when its bytes changed. */
+#define DCACHE_SLOTS 32
+enum { DC_INDEX, DC_DIR };
+typedef struct dcache {
+	uint64_t page;        /* page number */
+	int kind;             /* DC_INDEX (page 0's directory index) or DC_DIR */
+	int valid;            /* the slot holds a decode */
+	int ok;               /* the index decoded / the directory page is readable */
+	uint8_t *bytes;       /* the page's bytes when decoded (ps) */
+	uint64_t *refs;       /* index: page_a, page_b per block; dir: per in-use entry */
+	size_t nrefs, refs_cap;
+	uint64_t used;        /* ctx.dc_tick at the last use */
+} dcache;
+
+static void dcache_free(dcache *dc)
+{
+	if (!dc)
+		return;
+	for (size_t i = 0; i < DCACHE_SLOTS; i++) {
+		free(dc[i].bytes);
+		free(dc[i].refs);
+	}
+	free(dc);
+}
+
+static int dc_push(dcache *d, uint64_t a, uint64_t b)
+{
+	if (d->nrefs + 2 > d->refs_cap) {
+		size_t cap = d->refs_cap ? 2 * d->refs_cap : 16;
+		uint64_t *r = realloc(d->refs, cap * sizeof *r);
+		if (!r)
+			return -1;
+		d->refs = r;
+		d->refs_cap = cap;
+	}
+	d->refs[d->nrefs++] = a;
+	d->refs[d->nrefs++] = b;
+	return 0;
+}
+
+/* The decode of `bytes` as page n of the given kind: cached, or decoded now. NULL when
+ * out of memory. */
+static dcache *dc_get(ctx *c, uint64_t n, int kind, const uint8_t *bytes)
+{
+	dcache *lru = &c->dc[0];
+	c->dc_tick++;
+	for (size_t i = 0; i < DCACHE_SLOTS; i++) {
+		dcache *d = &c->dc[i];
+		if (d->valid && d->page == n && d->kind == kind && memcmp(d->bytes, bytes, c->ps) == 0) {
+			d->used = c->dc_tick;
+			return d;
+		}
+		if (!d->valid || (lru->valid && d->used < lru->used))
+			lru = d;
+	}
+	dcache *d = lru;
+	d->valid = 0;
+	d->nrefs = 0;
+	if (!d->bytes && !(d->bytes = malloc(c->ps)))
+		return NULL;
+	if (kind == DC_INDEX) {
+		uint32_t count;
+		d->ok = fmt_index_decode(bytes, c->ps, c->refs, &count) == FMT_INDEX_OK;
+		for (uint32_t b = 0; d->ok && b < count; b++)
+			if (dc_push(d, c->refs[b].page_a, c->refs[b].page_b))
+				return NULL;
+	} else {
+		d->ok = fmt_dir_decode(bytes, c->ps, c->ents) == 0;
+		for (uint32_t s = 0; d->ok && s < fmt_dir_capacity(c->ps); s++)
+			if (c->ents[s].in_use && dc_push(d, c->ents[s].page_a, c->ents[s].page_b))
+				return NULL;
+	}
+	memcpy(d->bytes, bytes, c->ps);
+	d->page = n;
+	d->kind = kind;
+	d->valid = 1;
+	d->used = c->dc_tick;
+	return d;
+}
+
+/* Mark the pages recovery may read, from both the disk's and the cache's view: pages
+ * 0-2, the directory pages page 0's index names, and both copies of every in-use entry
+ * of those directory pages (each read in both views). When out of memory every page is
+ * marked (all units are then enumerated: slower, never fewer states). */
 static void mark_relevant(ctx *c, const uint8_t *disk, const uint8_t *cache, uint64_t len)
 {
 	uint64_t npages = (len + c->ps - 1) / c->ps, full = len / c->ps;
@@ -154,30 +267,39 @@ static void mark_relevant(ctx *c, const uint8_t *disk, const uint8_t *cache, uin
 		return;
 	const uint8_t *views[2] = {disk, cache};
 	for (int v = 0; v < 2; v++) {
-		uint32_t count;
-		if (fmt_index_decode(views[v], c->ps, c->refs, &count) != FMT_INDEX_OK)
+		dcache *ix = dc_get(c, 0, DC_INDEX, views[v]);
+		if (!ix)
+			goto oom;
+		if (!ix->ok)
 			continue;
-		for (uint32_t b = 0; b < count; b++) {
-			uint64_t dp[2] = {c->refs[b].page_a, c->refs[b].page_b};
-			for (int k = 0; k < 2; k++) {
-				if (dp[k] >= full)
-					continue;
-				c->relpage[dp[k]] = 1;
-				for (int w = 0; w < 2; w++) {
-					if (fmt_dir_decode(views[w] + dp[k] * c->ps, c->ps, c->ents))
-						continue;
-					for (uint32_t s = 0; s < fmt_dir_capacity(c->ps); s++) {
-						if (!c->ents[s].in_use)
-							continue;
-						if (c->ents[s].page_a < full)
-							c->relpage[c->ents[s].page_a] = 1;
-						if (c->ents[s].page_b < full)
-							c->relpage[c->ents[s].page_b] = 1;
-					}
+		/* A copy: the lookups below may reuse ix's slot. */
+		size_t nblk = ix->nrefs;
+		uint64_t *blk = malloc((nblk ? nblk : 1) * sizeof *blk);
+		if (!blk)
+			goto oom;
+		if (nblk)
+			memcpy(blk, ix->refs, nblk * sizeof *blk);
+		for (size_t k = 0; k < nblk; k++) {
+			uint64_t dp = blk[k];
+			if (dp >= full)
+				continue;
+			c->relpage[dp] = 1;
+			for (int w = 0; w < 2; w++) {
+				dcache *d = dc_get(c, dp, DC_DIR, views[w] + dp * c->ps);
+				if (!d) {
+					free(blk);
+					goto oom;
 				}
+				for (size_t q = 0; d->ok && q < d->nrefs; q++)
+					if (d->refs[q] < full)
+						c->relpage[d->refs[q]] = 1;
 			}
 		}
+		free(blk);
 	}
+	return;
+oom:
+	memset(c->relpage, 1, npages);
 }
 
 static int unit_relevant(const ctx *c, uint64_t u, uint64_t len)
@@ -262,6 +384,75 @@ static double elapsed(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Make scratch equal the disk again (it equals the disk of the previous point): copy and
+ * rehash the units whose bytes changed (syncs, a size change), then recompute the base
+ * identity and the per-page identities from the units' hashes. Cost: one memcmp of
+ * the image, plus hashing and copying only what changed. */
+static int scratch_sync(ctx *c, const uint8_t *disk, uint64_t len)
+{
+	uint64_t nunits = simdisk_unit_count(c->d), npages = (len + c->ps - 1) / c->ps;
+	if (len > c->scratch_cap) {
+		uint8_t *s = realloc(c->scratch, (size_t)len);
+		if (!s)
+			return -1;
+		c->scratch = s;
+		c->scratch_cap = (size_t)len;
+	}
+	if (nunits > c->units_cap) {
+		if (grow_u64(&c->dhash, (size_t)nunits))
+			return -1;
+		c->units_cap = (size_t)nunits;
+	}
+	if (npages > c->pages_cap) {
+		if (grow_u64(&c->pid, (size_t)npages))
+			return -1;
+		c->pages_cap = (size_t)npages;
+	}
+	/* Units wholly inside the bytes scratch mirrors can be compared; from the first unit
+	 * that reaches past min(old, new length) on, they are copied afresh. */
+	uint64_t keep = (c->scratch_len < len ? c->scratch_len : len) / c->unit;
+	for (uint64_t u = 0; u < nunits; u++) {
+		uint64_t off = u * c->unit, ulen = simdisk_unit_len(c->d, u);
+		if (u < keep && memcmp(c->scratch + off, disk + off, (size_t)ulen) == 0)
+			continue;
+		memcpy(c->scratch + off, disk + off, (size_t)ulen);
+		c->dhash[u] = subsets_unit_hash(u, disk + off, (size_t)ulen);
+	}
+	c->scratch_len = len;
+	c->base = 0;
+	for (uint64_t u = 0; u < nunits; u++)
+		c->base ^= c->dhash[u];
+	/* A page's identity: the XOR of its units' hashes (units are seeded with their
+	 * index, so it names the place too); a unit larger than a page names each of its
+	 * pages by its own hash mixed with the page number. */
+	if (c->unit <= c->ps) {
+		uint64_t per = c->ps / c->unit;
+		for (uint64_t p = 0; p < npages; p++) {
+			uint64_t id = 0;
+			for (uint64_t u = p * per; u < (p + 1) * per && u < nunits; u++)
+				id ^= c->dhash[u];
+			c->pid[p] = id;
+		}
+	} else {
+		uint64_t per = c->unit / c->ps;
+		for (uint64_t p = 0; p < npages; p++)
+			c->pid[p] = c->dhash[p / per] ^ subsets_mix64(p);
+	}
+	return 0;
+}
+
+/* Unit u of scratch now holds its other version, whose hash differs by delta. */
+static void flip_unit(ctx *c, uint64_t u, uint64_t delta, uint64_t npages)
+{
+	if (c->unit <= c->ps) {
+		c->pid[u * c->unit / c->ps] ^= delta;
+	} else {
+		uint64_t per = c->unit / c->ps;
+		for (uint64_t p = u * per; p < (u + 1) * per && p < npages; p++)
+			c->pid[p] ^= delta;
+	}
+}
+
 /* One crash point: enumerate, dedupe, judge, group. */
 static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev)
 {
@@ -275,12 +466,16 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 		return; /* nothing on disk yet: no image to judge */
 	st->points++;
 	const uint8_t *disk = simdisk_disk(c->d), *cache = simdisk_cache(c->d);
-	size_t ndirty = simdisk_dirty(c->d, NULL, 0);
+	uint64_t nunits = simdisk_unit_count(c->d);
 	uint64_t npages = (len + c->ps - 1) / c->ps;
-	if (ndirty > c->dirty_cap) {
-		if (grow_u64(&c->dirty, ndirty) || grow_u64(&c->rel, ndirty) || grow_u64(&c->delta, ndirty))
+	if (nunits > c->dirty_cap) {
+		if (grow_u64(&c->dirty, nunits) || grow_u64(&c->rel, nunits) || grow_u64(&c->delta, nunits))
 			return;
-		c->dirty_cap = ndirty;
+		uint8_t *m = realloc(c->in_img, nunits);
+		if (!m)
+			return;
+		c->in_img = m;
+		c->dirty_cap = nunits;
 	}
 	if (npages > c->relpage_cap) {
 		uint8_t *r = realloc(c->relpage, npages);
@@ -289,14 +484,9 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 		c->relpage = r;
 		c->relpage_cap = npages;
 	}
-	if (len > c->scratch_cap) {
-		uint8_t *s = realloc(c->scratch, len);
-		if (!s)
-			return;
-		c->scratch = s;
-		c->scratch_cap = len;
-	}
-	simdisk_dirty(c->d, c->dirty, ndirty);
+	if (scratch_sync(c, disk, len))
+		return;
+	size_t ndirty = simdisk_dirty(c->d, c->dirty, c->dirty_cap);
 	size_t nrel = 0;
 	if (!c->cfg->all_units)
 		mark_relevant(c, disk, cache, len);
@@ -307,23 +497,26 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 	st->relevant_units += nrel;
 
 	/* The image starts as the disk; its identity is the XOR of its units' hashes. */
-	memcpy(c->scratch, disk, len);
-	uint64_t id = len * 0x9e3779b97f4a7c15ull;
-	uint64_t nunits = simdisk_unit_count(c->d);
-	for (uint64_t u = 0; u < nunits; u++)
-		id ^= subsets_unit_hash(u, disk + u * c->unit, simdisk_unit_len(c->d, u));
+	uint64_t id = len * 0x9e3779b97f4a7c15ull ^ c->base;
 	for (size_t i = 0; i < nrel; i++) {
 		uint64_t u = c->rel[i], ulen = simdisk_unit_len(c->d, u);
-		c->delta[i] = subsets_unit_hash(u, disk + u * c->unit, ulen) ^
-			      subsets_unit_hash(u, cache + u * c->unit, ulen);
+		c->delta[i] = c->dhash[u] ^ subsets_unit_hash(u, cache + u * c->unit, (size_t)ulen);
+		c->in_img[i] = 0;
 	}
 
 	subsets_iter it;
 	if (subsets_init(&it, nrel, &c->cfg->sub, at.index))
 		return;
 	idset *now = &c->seen[c->cur_set], *prev = &c->seen[!c->cur_set];
-	if (idset_reset(now, subsets_count(nrel, &c->cfg->sub)))
+	/* The previous point's images count as judged only under an equal case: the same
+	 * image at the last after-sync of an op (in flight: "before" is fine) and at its end
+	 * (acknowledged: "before" is an I-DURABLE) does not get the same verdicts. */
+	int prev_same = !c->cfg->no_point_dedup && c->seen_case[!c->cur_set] == c->case_key;
+	c->seen_case[c->cur_set] = c->case_key;
+	if (idset_reset(now, subsets_count(nrel, &c->cfg->sub))) {
+		subsets_free(&it);
 		return;
+	}
 	judge_case jc = {&c->cur, c->in_op ? &c->after : &c->cur, c->in_op ? c->op : JUDGE_NO_OP};
 	const uint8_t *mask;
 	c->nrel = nrel;
@@ -331,18 +524,30 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 		const size_t *chg;
 		size_t nchg = subsets_changed(&it, &chg);
 		for (size_t k = 0; k < nchg; k++) {
-			simdisk_put_unit(c->d, c->scratch, c->rel[chg[k]], mask[chg[k]]);
-			id ^= c->delta[chg[k]];
+			size_t i = chg[k];
+			if (c->in_img[i] == mask[i])
+				continue;
+			simdisk_put_unit(c->d, c->scratch, c->rel[i], mask[i]);
+			c->in_img[i] = mask[i];
+			id ^= c->delta[i];
+			flip_unit(c, c->rel[i], c->delta[i], npages);
 		}
 		st->generated++;
-		if (idset_has(now, id) || idset_has(prev, id))
+		if (idset_has(now, id))
 			continue;
 		idset_add(now, id);
+		if (prev_same && idset_has(prev, id))
+			continue; /* judged at the previous point under an equal case */
 		st->judged++;
 		c->mask = mask;
 		c->ordinal = subsets_ordinal(&it);
 		c->image_fatal = 0;
-		judge_image(&c->j, &jc, c->scratch, len, on_violation, c);
+		if (c->cfg->judge_fn)
+			c->cfg->judge_fn(c->cfg->judge_arg, c->scratch, len);
+		else if (c->cfg->no_memo)
+			judge_image(&c->j, &jc, c->scratch, len, on_violation, c);
+		else
+			judge_image_ids(&c->j, &jc, c->case_key, c->scratch, len, c->pid, on_violation, c);
 		if (c->image_fatal) {
 			st->violating++;
 			if (c->cfg->stop_on_first)
@@ -355,6 +560,13 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 		}
 	}
 	subsets_free(&it);
+	/* Back to the disk, for the next point. */
+	for (size_t i = 0; i < nrel; i++) {
+		if (c->in_img[i]) {
+			simdisk_put_unit(c->d, c->scratch, c->rel[i], 0);
+			flip_unit(c, c->rel[i], c->delta[i], npages);
+		}
+	}
 	c->cur_set = !c->cur_set;
 	flush_groups(c, &at, nrel);
 }
@@ -407,14 +619,20 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 	model_result *res = calloc(log->nops ? log->nops : 1, sizeof *res);
 	c.refs = calloc(fmt_max_dir_blocks(c.ps), sizeof *c.refs);
 	c.ents = calloc(fmt_dir_capacity(c.ps), sizeof *c.ents);
-	if (!res || !c.refs || !c.ents)
+	c.dc = calloc(DCACHE_SLOTS, sizeof *c.dc);
+	if (!res || !c.refs || !c.ents || !c.dc)
 		goto out;
 	c.res = res;
 	if ((rc = first_pass(log, c.unit, res, msg, msglen)))
 		goto out;
 	rc = -1;
-	if (!(c.d = simdisk_new(c.unit)) || replay_init(&c.r, log, simdisk_io(c.d), "crash.db") ||
-	    judge_init(&c.j, log) || model_init(&c.cur, log) || model_init(&c.after, log))
+	if (!(c.d = simdisk_new(c.unit)))
+		goto out;
+	const pager_io *io = simdisk_io(c.d);
+	if (cfg->wrap_io && !(io = cfg->wrap_io(cfg->wrap_arg, io)))
+		goto out;
+	if (replay_init(&c.r, log, io, "crash.db") || judge_init(&c.j, log) ||
+	    model_init(&c.cur, log) || model_init(&c.after, log))
 		goto out;
 	simdisk_set_hook(c.d, on_sync, &c);
 	clock_gettime(CLOCK_MONOTONIC, &c.t0);
@@ -424,6 +642,7 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 			goto out;
 		c.op = k;
 		c.in_op = 1;
+		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.after, k});
 		int e = replay_exec(&c.r, k, &got);
 		c.in_op = 0;
 		if (e || got.id != res[k].id || got.crc != res[k].crc) {
@@ -436,11 +655,13 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 		}
 		if (model_copy(&c.cur, &c.after))
 			goto out;
+		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.cur, JUDGE_NO_OP});
 		crash_point_visit(&c, CRASH_END_OF_OP, NULL);
 	}
 	rc = 0;
 out:
 	st->seconds = elapsed(&c.t0);
+	st->opened = c.j.opened;
 	if (cfg->progress && rc == 0)
 		cfg->progress(cfg->progress_arg, st, log->nops, log->nops);
 	if (c.r.log)
@@ -450,6 +671,10 @@ out:
 	model_free(&c.after);
 	simdisk_free(c.d);
 	free(c.scratch);
+	free(c.dhash);
+	free(c.pid);
+	free(c.in_img);
+	dcache_free(c.dc);
 	free(c.dirty);
 	free(c.rel);
 	free(c.delta);

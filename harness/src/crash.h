@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "oplog.h"
+#include "pager_io.h"
 #include "subsets.h"
 
 typedef enum crash_phase { CRASH_BEFORE_SYNC, CRASH_AFTER_SYNC, CRASH_END_OF_OP } crash_phase;
@@ -35,6 +36,8 @@ typedef struct crash_stats {
 	uint64_t findings;        /* groups reported (verdict x crash point) */
 	uint64_t fatal;           /* of which fatal */
 	double seconds;           /* wall time of the enumeration pass */
+	uint64_t opened;          /* judged images opened and checked in full; the others were
+				   * answered by the judge's read-set memo (judge_image_ids) */
 } crash_stats;
 
 typedef struct crash_cfg {
@@ -46,6 +49,21 @@ typedef struct crash_cfg {
 	/* optional live progress: called every few thousand images and at the end */
 	void (*progress)(void *arg, const crash_stats *st, size_t op, size_t nops);
 	void *progress_arg;
+	int no_memo;          /* judge every distinct image in full (judge_image), no read-set
+			       * memo: slower, the same verdicts; for cross-checking */
+	int no_point_dedup;   /* judge an image again at a point even when the previous point
+			       * judged it under an equal case: every point then reports every
+			       * verdict its images show (for cross-checking per-point results) */
+	/* optional, for tests: the I/O the writing pager of the crash pass runs on, built
+	 * around that pass's simdisk (inner), called once before the pass; NULL = the simdisk
+	 * itself. A wrapper may drop or alter calls (a planted bug); crash points still come
+	 * from the simdisk's syncs. The first pass (the model check) runs on a plain simdisk. */
+	const pager_io *(*wrap_io)(void *arg, const pager_io *inner);
+	void *wrap_arg;
+	/* optional, for benchmarks (harness/bench/bench_floor.c): called for each distinct
+	 * image instead of the judge, with the same enumeration and dedup; no findings. */
+	void (*judge_fn)(void *arg, const uint8_t *img, uint64_t len);
+	void *judge_arg;
 } crash_cfg;
 
 /* One verdict seen at one crash point, with the first image that showed it. */
@@ -72,3 +90,69 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 	      void *arg, char *msg, size_t msglen);
 
 #endif
+
+#ifndef TORNPAGE_CRASH_ONE_H
+#define TORNPAGE_CRASH_ONE_H
+/* ---- One crash point (crash_one.c): reproducers and the shrinker -------------------
+ * crash_one_locate() replays ops 0..op with the model check, stops at one crash point —
+ * (op, phase, sync) as crash_run reports it — and keeps what that point needs: the disk
+ * and the cache, the dirty units, the sync events so far, the writing pager's page
+ * roles, the models before and after the op in flight, and a key per page naming what
+ * the page holds (for moving persisted units when the shrinker renumbers pages).
+ * crash_one_judge() then builds disk + the cache bytes of any chosen units and judges
+ * that image exactly as crash_run would (judge_image, same models), as often as asked. */
+#include "judge.h"
+#include "model.h"
+
+/* What a page holds at the crash point, independent of its number. */
+typedef enum crash_key_kind {
+	CRASH_KEY_PAGE,      /* only its number means anything (pages 0-2, free, unowned) */
+	CRASH_KEY_DIR,       /* a directory page: ordinal among directory pages, in page order */
+	CRASH_KEY_PROTECTED, /* a backing copy of protected handle `handle` (copy 0 = page_a) */
+	CRASH_KEY_REGULAR,   /* the page of regular handle `handle` */
+} crash_key_kind;
+
+typedef struct crash_page_key {
+	crash_key_kind kind;
+	uint32_t handle;     /* PROTECTED/REGULAR: index into log->handles */
+	uint32_t copy;       /* PROTECTED: 0 = page_a, 1 = page_b */
+	uint64_t n;          /* PAGE: the page number; DIR: the ordinal */
+} crash_page_key;
+
+typedef struct crash_one {
+	const oplog *log;
+	size_t op;                 /* op in flight (or just ended, at end-of-op) */
+	crash_phase phase;
+	uint32_t sync;             /* run-wide sync index; end-of-op: syncs so far */
+	const char *step;          /* that sync's fault-point name; NULL at end-of-op */
+	uint32_t *op_sync0;        /* per op 0..op: syncs before it started (op_sync0[op] = first of op) */
+	uint32_t unit;             /* atomic unit, bytes (the page size for "page") */
+	size_t ps;                 /* page size */
+	uint64_t len;              /* file length at the crash point, bytes */
+	uint8_t *disk, *cache;     /* len bytes each, at the crash point */
+	uint64_t *dirty;           /* dirty unit indexes, ascending */
+	size_t ndirty;
+	simdisk_event *events;     /* every sync up to the point (after-sync: that one too) */
+	size_t nevents;
+	uint64_t npages;           /* ceil(len / ps) */
+	uint8_t *roles;            /* per page: pager_role as the writing pager sees it */
+	crash_page_key *keys;      /* per page: what it holds (from the models and roles) */
+	model before, after;       /* the judge case (before == after at end-of-op) */
+	judge j;
+	uint8_t *img;              /* scratch image, len bytes */
+} crash_one;
+
+/* Locate crash point (op, phase, sync) of log with atomic unit `unit` (0 = page). With
+ * sync_rel, `sync` counts from the op's first sync (0 = its first) instead of the run's;
+ * at end-of-op `sync` is not checked. 0: found (*c ready, free with crash_one_free);
+ * 1: not found or the log does not replay cleanly (why in msg, *c freed); -1: ENOMEM. */
+int crash_one_locate(crash_one *c, const oplog *log, uint32_t unit, size_t op, crash_phase phase,
+		     uint32_t sync, int sync_rel, char *msg, size_t msglen);
+/* Judge disk + the cache bytes of units[0..n): the count of violations emitted, -1 on
+ * ENOMEM, -2 when a unit is not in the file (nothing judged). */
+int crash_one_judge(crash_one *c, const uint64_t *units, size_t n, judge_emit_fn fn, void *arg);
+/* 1 if unit u is dirty at the crash point. */
+int crash_one_dirty(const crash_one *c, uint64_t u);
+void crash_one_free(crash_one *c);
+
+#endif /* TORNPAGE_CRASH_ONE_H */

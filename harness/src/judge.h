@@ -16,11 +16,19 @@
 
 #define JUDGE_NO_OP SIZE_MAX
 
+typedef struct judge_memo judge_memo;     /* private to judge.c */
+typedef struct judge_tables judge_tables; /* private to judge.c */
+
 typedef struct judge {
 	const oplog *log;     /* handle names and kinds */
 	simdisk *view;        /* borrow-mode disk the image is opened through */
 	uint8_t *roles;       /* per page of the image: pager_role, recomputed per image */
 	size_t roles_cap;     /* entries allocated */
+	judge_memo *memo;     /* judge_image_ids's caches (bounded); NULL until first used */
+	judge_tables *tables; /* who holds which page / id in the current case; NULL until used */
+	const uint64_t *ids;  /* page identities of the image being judged, or NULL */
+	uint64_t opened;      /* images opened and checked (not answered from the memo) */
+	uint64_t memo_hits;   /* images judge_image_ids answered from its memo */
 } judge;
 
 typedef struct judge_case {
@@ -39,5 +47,32 @@ void judge_free(judge *j);
  * or -1 when out of memory. */
 int judge_image(judge *j, const judge_case *c, uint8_t *img, uint64_t len, judge_emit_fn emit,
 		void *arg);
+
+/* A nonzero 64-bit digest of everything in a case the verdicts depend on: the op in
+ * flight's kind and handle (or none), and for both models page_count and each handle's
+ * live, freed, where, copies, crc and set_by. Equal cases give equal keys; different
+ * keys may still give the same verdicts. For judge_image_ids and for deduplicating
+ * images across crash points (crash.c). */
+uint64_t judge_case_key(const judge *j, const judge_case *c);
+
+/* judge_image, faster, with the same verdicts (same ids, strings and order) for an image
+ * whose pages have known identities: page_id[n] (n < ceil(len / page size)) is a 64-bit
+ * identity of page n's bytes *at that place* — equal identities promise equal bytes
+ * (up to a 2^-64 collision, as the crash loop's dedup assumes). case_key must be
+ * judge_case_key(j, c) (computed once per case by the caller), or 0 to judge without
+ * the memo.
+ *
+ * Method: recovery (pager_open, pager_check_image, and the model comparison) reads only
+ * some pages of an image — page 0, the metadata copy the superblock selects (and the
+ * other one only when the selected copy fails its CRCs), each directory block's active
+ * page (the other only when it is unreadable), and the readable copy of each in-use
+ * protected entry — so the verdicts are a function of those pages' bytes, the file
+ * length and the case. The read set is found by following that rule with per-page
+ * decodes cached by identity, its identities are hashed into a key, and the verdicts of
+ * a (key, case) seen before are replayed instead of opening the image again. Anything
+ * unusual (no valid superblock, another page size, a length that is not whole pages)
+ * is judged in full. The caches are bounded (memory O(1) in the number of states). */
+int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *img, uint64_t len,
+		    const uint64_t *page_id, judge_emit_fn emit, void *arg);
 
 #endif

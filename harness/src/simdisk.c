@@ -45,10 +45,12 @@
  * fsync failures?", ATC 2020): the process still reads its new bytes from the cache,
  * but no later sync writes them. simdisk_fail_sync models this: each dirty unit of the
  * range either reaches disk or becomes *lost*: it keeps its cache bytes, is no longer
- * dirty and no sync writes it, until the pager changes its bytes again. Stores through
- * a mapping cannot be observed, so a change is detected by a 64-bit hash of the unit's
- * cache at loss time (XXH64); a store that rewrites the very same bytes is not seen as a
- * change (on Linux it would re-dirty the page): a documented gap.
+ * dirty and no crash image includes it, until the pager changes its bytes again or syncs
+ * a range that covers it. Stores through a mapping cannot be observed, so a change is
+ * detected by a 64-bit hash of the unit's cache at loss time (XXH64). A later sync of a
+ * range covering a lost unit writes it: the pager stores every byte of a range before
+ * syncing it (it re-encodes whole pages), and on Linux a store re-dirties the page even
+ * when it writes the same bytes. A client that synced without storing would differ.
  *
  * Borrow mode, for judging crash images fast: cache and disk are the caller's one
  * buffer, nothing is copied or allocated; syncs count but write nothing, set_len is
@@ -351,7 +353,14 @@ static uint32_t simdisk_writeback(simdisk *d, uint64_t off, uint64_t len)
 			simdisk_unmark(d, i);
 			break;
 		case SIMDISK_LOST:
-			break; /* Linux marked it clean: msync does not see it */
+			/* Linux marked it clean after the failed msync, but the pager stores
+			 * every byte of a range before it syncs it (it re-encodes whole pages),
+			 * and a store re-dirties the page even with the same bytes: so this
+			 * sync writes it. Units outside later synced ranges stay lost. */
+			simdisk_copy_unit(d, i);
+			simdisk_unmark(d, i);
+			written++;
+			break;
 		}
 	}
 	return written;
