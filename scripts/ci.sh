@@ -19,3 +19,7 @@ run() { # name, extra cmake args...
 CC=gcc run gcc
 CC=clang run clang
 CC=clang run sanitize -DTORNPAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+
+# The fault matrix over corpus/oplogs with the gcc build (docs/matrix.md): writes
+# build/reports/matrix.{json,xml,md} for the CI's test and artifact views.
+scripts/matrix.sh build-gcc

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "matrix.h"
 #include "replay.h"
 #include "simdisk.h"
 
@@ -60,10 +61,61 @@ static int run_one(const char *name, const oplog *log, int posix)
 	return rc;
 }
 
+static void print_fault_verdict(void *arg, const char *verdict, size_t op, const char *expected, const char *found)
+{
+	(void)arg;
+	printf("FINDING %s at op %zu\n    expected: %s\n    found:    %s\n", verdict, op, expected, found);
+}
+
+/* Hidden `--fault POINT:HIT:MODE:ERRNO`: one fault-matrix case from the start of the log
+ * (matrix_run_case_ex), as one process per case (scripts/bench-matrix.sh). 0 no fatal
+ * verdict, 1 fatal verdicts, -1 bad case or log (printed). */
+static int run_fault(const char *name, const oplog *log, int posix, const char *spec)
+{
+	char point[256], mode[16], err[32], msg[600];
+	unsigned long long hit;
+	const char *c3 = strrchr(spec, ':'), *c2 = NULL, *c1 = NULL; /* the last three colons */
+	for (size_t i = c3 ? (size_t)(c3 - spec) : 0; i > 0 && !c1; i--) {
+		if (spec[i - 1] == ':') {
+			if (!c2)
+				c2 = spec + i - 1;
+			else
+				c1 = spec + i - 1;
+		}
+	}
+	matrix_case c = {0};
+	matrix_cfg cfg = {0};
+	if (!c1 || c1 == spec || (size_t)(c1 - spec) >= sizeof point || sscanf(c1 + 1, "%llu:", &hit) != 1 ||
+	    (size_t)(c3 - c2 - 1) >= sizeof mode || strlen(c3 + 1) >= sizeof err) {
+		fprintf(stderr, "tornpage run: --fault: expected POINT:HIT:MODE:ERRNO\n");
+		return -1;
+	}
+	snprintf(point, sizeof point, "%.*s", (int)(c1 - spec), spec);
+	snprintf(mode, sizeof mode, "%.*s", (int)(c3 - c2 - 1), c2 + 1);
+	snprintf(err, sizeof err, "%s", c3 + 1);
+	c.point = point;
+	c.hit = hit;
+	c.err = matrix_errno_parse(err);
+	if (matrix_mode_parse(mode, &c.mode) || !c.err) {
+		fprintf(stderr, "tornpage run: --fault: mode once|persist and an errno name, not '%s:%s'\n", mode, err);
+		return -1;
+	}
+	c.seed = matrix_case_seed(1, point, hit, c.mode, c.err);
+	cfg.posix = posix;
+	cfg.unit = 512;
+	int r = matrix_run_case_ex(log, &cfg, &c, print_fault_verdict, NULL, msg, sizeof msg);
+	if (r < 0) {
+		fprintf(stderr, "tornpage run: %s: --fault %s: %s\n", name, spec, msg);
+		return -1;
+	}
+	printf("%s %s: fault %s hit %llu %s %s, %d fatal verdict(s)\n", r ? "FINDING" : "ok", name, point, hit, mode, err, r);
+	return r > 0;
+}
+
 int cli_run(int argc, char **argv)
 {
 	int posix = 0, bad = 0, found = 0;
-	const char *val;
+	const char *val, *fault = NULL;
 	int first_log = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -76,6 +128,12 @@ int cli_run(int argc, char **argv)
 				fprintf(stderr, "tornpage run: --io: expected simdisk or posix\n");
 				return CLI_USAGE;
 			}
+		} else if (cli_opt(argc, argv, &i, "--fault", &val)) {
+			if (!val) {
+				fprintf(stderr, "tornpage run: --fault needs POINT:HIT:MODE:ERRNO\n");
+				return CLI_USAGE;
+			}
+			fault = val;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "tornpage run: unknown option '%s'\n%s", argv[i], usage_text);
 			return CLI_USAGE;
@@ -89,7 +147,7 @@ int cli_run(int argc, char **argv)
 	}
 	for (int i = first_log; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1]) {
-			if (!strcmp(argv[i], "--io"))
+			if (!strcmp(argv[i], "--io") || !strcmp(argv[i], "--fault"))
 				i++;
 			continue;
 		}
@@ -98,7 +156,7 @@ int cli_run(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
-		int r = run_one(argv[i], &log, posix);
+		int r = fault ? run_fault(argv[i], &log, posix, fault) : run_one(argv[i], &log, posix);
 		found |= r > 0;
 		bad |= r < 0;
 		oplog_free(&log);

@@ -1,0 +1,459 @@
+/* cli_matrix.c — `tornpage matrix LOG...` (the fault matrix, matrix.h) and `tornpage merge
+ * A.json B.json ...` (join shard reports, report.h). Printing and report files only:
+ * the cases and their verdicts are the engine's. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "matrix.h"
+#include "pager.h"
+#include "replay.h"
+#include "report.h"
+
+static const char matrix_usage[] =
+	"usage: tornpage matrix LOG... [--io simdisk|posix] [--points GLOB[,GLOB]] [--modes once,persist]\n"
+	"                       [--errno EIO,ENOSPC,...] [--lost-writes] [--no-images]\n"
+	"                       [--seed S] [--shard I/N] [--continue N] [--atomic 512|1024|2048|4096|page]\n"
+	"                       [--json F] [--junit F] [--md F] [--max-findings N] [--quiet]\n\n"
+	"A dry run counts how often each fault point is reached; then one case per (point, nth hit,\n"
+	"mode, errno) runs from a snapshot taken before the op the hit falls in. once fails that hit\n"
+	"only; persist fails it and every later call of any point. Verdicts per case: F-SILENT (the\n"
+	"op reported success), F-ATOMIC (after the error the state is not the one before the op and\n"
+	"the pager is not fail-stop), F-STOP (a fail-stop pager accepted work), F-CONTINUE (once:\n"
+	"the next --continue ops, default 16, 0 = all, do not run as the model says), and the crash\n"
+	"verdicts on the durable image at the fault and after the continuation (simdisk only).\n"
+	"--lost-writes: a failed sync persists a seeded subset of its units, the rest is lost.\n"
+	"--no-images: F-* verdicts only (posix never judges images: no crash simulation there).\n"
+	"--shard I/N: only cases with ordinal % N == I (join the JSON with tornpage merge).\n"
+	"Defaults: simdisk, every point, both modes, EIO, seed 1, atomic 512. docs/matrix.md.\n"
+	"Exit: 0 no fatal verdict, 1 fatal verdicts (I-LEAK is not fatal), 2 bad usage or input.\n";
+
+static const char merge_usage[] =
+	"usage: tornpage merge A.json B.json ... [--json OUT] [--junit OUT] [--md OUT] [--partial] [--quiet]\n\n"
+	"Joins the JSON reports of `tornpage matrix --shard I/N` runs of one matrix (same logs and\n"
+	"options) into one report, as a single run would have written it. Without --partial every\n"
+	"shard 0..N-1 must be there. Exit: 0 no fatal verdict, 1 fatal verdicts, 2 bad input.\n";
+
+typedef struct outputs {
+	const char *json, *junit, *md;
+	int quiet;
+	int missing; /* an output option without a file name */
+} outputs;
+
+/* --json / --junit / --md: 1 when argv[*i] is one of them (value checked). */
+static int output_opt(int argc, char **argv, int *i, outputs *o)
+{
+	const char *val;
+	const char **slot = NULL;
+	if (cli_opt(argc, argv, i, "--json", &val))
+		slot = &o->json;
+	else if (cli_opt(argc, argv, i, "--junit", &val))
+		slot = &o->junit;
+	else if (cli_opt(argc, argv, i, "--md", &val))
+		slot = &o->md;
+	else
+		return 0;
+	if (!val || !*val)
+		o->missing = 1;
+	*slot = val;
+	return 1;
+}
+
+static int write_outputs(const report *r, const outputs *o, const char *cmd)
+{
+	struct {
+		const char *path;
+		int (*fn)(const report *, FILE *);
+	} w[] = {{o->json, report_write_json}, {o->junit, report_write_junit}, {o->md, report_write_md}};
+	int rc = 0;
+	for (size_t i = 0; i < 3; i++) {
+		if (w[i].path && report_save(r, w[i].path, w[i].fn)) {
+			fprintf(stderr, "tornpage %s: cannot write %s: %s\n", cmd, w[i].path, strerror(errno));
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+static void print_summary(const report *r, FILE *f)
+{
+	report_totals t;
+	report_totals_of(r, &t);
+	if (r->ncases) {
+		fputc('\n', f);
+		report_write_table(r, f);
+	}
+	fprintf(f, "\n%" PRIu64 " cases (%" PRIu64 " in all shards) in %.2f s, %.0f cases/s: %" PRIu64
+		   " with verdicts, %" PRIu64 " with fatal verdicts",
+		t.cases, t.all_cases, r->seconds, r->seconds > 0 ? (double)t.cases / r->seconds : 0.0, t.with_verdicts,
+		t.fatal);
+	if (t.unfired)
+		fprintf(f, ", %" PRIu64 " hits not reached (harness note)", t.unfired);
+	if (t.log_errors)
+		fprintf(f, ", %" PRIu64 " logs with no matrix", t.log_errors);
+	fputc('\n', f);
+}
+
+/* ---- matrix --------------------------------------------------------------------- */
+
+typedef struct matrix_out {
+	report rep;
+	size_t log_index;
+	const char *name;
+	int quiet;
+	uint64_t printed, max_print;
+	uint64_t total;      /* cases of the current log (all shards) */
+	int oom;
+} matrix_out;
+
+static void print_case(const char *name, const oplog *log, const matrix_result *r)
+{
+	char what[200], where[200], eb[16], rb[64];
+	const matrix_verdict *first = NULL;
+	for (size_t i = 0; i < r->nv && !first; i++)
+		if (r->v[i].fatal)
+			first = &r->v[i];
+	if (!first)
+		return;
+	replay_describe(log, r->op, what, sizeof what);
+	if (r->rc == 0)
+		snprintf(rb, sizeof rb, "success");
+	else if (r->rc == PAGER_EIO && r->err_seen)
+		snprintf(rb, sizeof rb, "PAGER_EIO (%s)", matrix_errno_name(r->err_seen, eb));
+	else
+		snprintf(rb, sizeof rb, "%.*s", (int)strcspn(pager_strerror(r->rc), ":"), pager_strerror(r->rc));
+	printf("FINDING %s %s: %s hit %" PRIu64 " %s %s%s at %s returned %s", first->id, name, r->c.point, r->c.hit,
+	       matrix_mode_name(r->c.mode), matrix_errno_name(r->c.err, eb), r->c.lost_writes ? " lost-writes" : "",
+	       what, rb);
+	for (size_t i = 0; i < r->nv; i++) {
+		size_t k = 0;
+		while (k < i && strcmp(r->v[k].id, r->v[i].id))
+			k++;
+		if (k == i && r->v[i].id != first->id && strcmp(r->v[i].id, first->id))
+			printf(" +%s", r->v[i].id);
+	}
+	putchar('\n');
+	if (first->at == MATRIX_AT_OP)
+		replay_describe(log, first->op, where, sizeof where);
+	else if (first->at == MATRIX_AT_FAULT)
+		snprintf(where, sizeof where, "the durable image at the fault");
+	else
+		snprintf(where, sizeof where, "the durable image after op %zu", first->op);
+	printf("    %s at %s\n    expected: %s\n    found:    %s\n", first->id, where, first->expected, first->found);
+}
+
+static void on_result(void *arg, const oplog *log, const matrix_result *r)
+{
+	matrix_out *o = arg;
+	if (report_add_result(&o->rep, o->log_index, log, r))
+		o->oom = 1;
+	int fatal = 0;
+	for (size_t i = 0; i < r->nv; i++)
+		fatal |= r->v[i].fatal;
+	if (fatal && !o->quiet && o->printed < o->max_print) {
+		o->printed++;
+		cli_progress_done();
+		print_case(o->name, log, r);
+	}
+}
+
+static void on_progress(void *arg, const matrix_stats *st, size_t op, size_t nops)
+{
+	matrix_out *o = arg;
+	cli_progress("%s: op %zu/%zu, %" PRIu64 "/%" PRIu64 " cases, %" PRIu64 " with verdicts, %.0f cases/s", o->name, op,
+		     nops, st->run, st->cases, st->with_verdicts, st->seconds > 0 ? (double)st->run / st->seconds : 0.0);
+}
+
+static int parse_list(const char *cmd, const char *opt, const char *val, matrix_cfg *cfg)
+{
+	if (!val || !*val) {
+		fprintf(stderr, "tornpage %s: %s needs a value\n", cmd, opt);
+		return -1;
+	}
+	char item[64];
+	const char *s = val;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		snprintf(item, sizeof item, "%.*s", (int)(n < 63 ? n : 63), s);
+		if (!strcmp(opt, "--modes")) {
+			matrix_mode m;
+			if (matrix_mode_parse(item, &m)) {
+				fprintf(stderr, "tornpage %s: --modes: expected once and/or persist, not '%s'\n", cmd, item);
+				return -1;
+			}
+			cfg->modes |= 1u << m;
+		} else {
+			int e = matrix_errno_parse(item);
+			if (!e) {
+				fprintf(stderr, "tornpage %s: --errno: unknown errno '%s' (a name like EIO or a number)\n", cmd, item);
+				return -1;
+			}
+			if (cfg->nerrs == MATRIX_MAX_ERRNOS) {
+				fprintf(stderr, "tornpage %s: --errno: at most %u values\n", cmd, MATRIX_MAX_ERRNOS);
+				return -1;
+			}
+			cfg->errs[cfg->nerrs++] = e;
+		}
+		s += n + (s[n] == ',');
+	}
+	return 0;
+}
+
+int cli_matrix(int argc, char **argv)
+{
+	matrix_cfg cfg;
+	outputs out = {0};
+	const char **logs = calloc((size_t)argc, sizeof *logs);
+	size_t nlogs = 0;
+	uint64_t v, max_print = 20;
+	int rc = CLI_USAGE;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.seed = 1;
+	cfg.unit = 512;
+	if (!logs)
+		return CLI_USAGE;
+	for (int i = 1; i < argc; i++) {
+		const char *val;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(matrix_usage, stdout);
+			free(logs);
+			return CLI_OK;
+		} else if (cli_opt(argc, argv, &i, "--io", &val)) {
+			if (val && !strcmp(val, "posix"))
+				cfg.posix = 1;
+			else if (!val || strcmp(val, "simdisk")) {
+				fprintf(stderr, "tornpage matrix: --io: expected simdisk or posix\n");
+				goto done;
+			}
+		} else if (cli_opt(argc, argv, &i, "--points", &val)) {
+			if (!val || !*val) {
+				fprintf(stderr, "tornpage matrix: --points needs a glob\n");
+				goto done;
+			}
+			cfg.points = val;
+		} else if (cli_opt(argc, argv, &i, "--modes", &val)) {
+			cfg.modes = 0;
+			if (parse_list("matrix", "--modes", val, &cfg))
+				goto done;
+		} else if (cli_opt(argc, argv, &i, "--errno", &val)) {
+			cfg.nerrs = 0;
+			if (parse_list("matrix", "--errno", val, &cfg))
+				goto done;
+		} else if (!strcmp(argv[i], "--lost-writes")) {
+			cfg.lost_writes = 1;
+		} else if (!strcmp(argv[i], "--no-images")) {
+			cfg.no_images = 1;
+		} else if (cli_opt(argc, argv, &i, "--seed", &val)) {
+			if (cli_u64("matrix", "--seed", val, &cfg.seed))
+				goto done;
+		} else if (cli_opt(argc, argv, &i, "--shard", &val)) {
+			unsigned long a, b;
+			char tail;
+			if (!val || sscanf(val, "%lu/%lu%c", &a, &b, &tail) != 2 || b == 0 || a >= b || b > 1000000) {
+				fprintf(stderr, "tornpage matrix: --shard: expected I/N with 0 <= I < N\n");
+				goto done;
+			}
+			cfg.shard = (uint32_t)a;
+			cfg.nshards = (uint32_t)b;
+		} else if (cli_opt(argc, argv, &i, "--continue", &val)) {
+			if (cli_u64("matrix", "--continue", val, &v))
+				goto done;
+			cfg.cont = (size_t)v;
+			cfg.cont_set = 1;
+		} else if (cli_opt(argc, argv, &i, "--atomic", &val)) {
+			if (cli_atomic("matrix", val, &cfg.unit))
+				goto done;
+		} else if (output_opt(argc, argv, &i, &out)) {
+			continue;
+		} else if (cli_opt(argc, argv, &i, "--max-findings", &val)) {
+			if (cli_u64("matrix", "--max-findings", val, &max_print))
+				goto done;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			out.quiet = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "tornpage matrix: unknown option '%s'\n%s", argv[i], matrix_usage);
+			goto done;
+		} else {
+			logs[nlogs++] = argv[i];
+		}
+	}
+	if (out.missing) {
+		fprintf(stderr, "tornpage matrix: --json, --junit and --md need a file name\n");
+		goto done;
+	}
+	if (!nlogs) {
+		fputs(matrix_usage, stderr);
+		goto done;
+	}
+	if (!matrix_available()) {
+		fprintf(stderr, "tornpage matrix: built without libfiu (TORNPAGE_FIU=OFF): no fault matrix\n");
+		goto done;
+	}
+	/* Parse every log first: a bad one means no partial run. */
+	oplog *parsed = calloc(nlogs, sizeof *parsed);
+	if (!parsed)
+		goto done;
+	int bad = 0;
+	for (size_t i = 0; i < nlogs; i++)
+		bad |= cli_load_log(logs[i], &parsed[i]);
+	matrix_out o;
+	memset(&o, 0, sizeof o);
+	o.quiet = out.quiet;
+	o.max_print = max_print;
+	if (bad || report_init(&o.rep, &cfg)) {
+		for (size_t i = 0; i < nlogs; i++)
+			oplog_free(&parsed[i]);
+		free(parsed);
+		goto done;
+	}
+	cfg.on_result = on_result;
+	cfg.result_arg = &o;
+	cfg.progress = on_progress;
+	cfg.progress_arg = &o;
+	char unit[16] = "page";
+	if (cfg.unit)
+		snprintf(unit, sizeof unit, "%u", cfg.unit);
+	printf("tornpage matrix: io %s, atomic %s, points %s, modes %s, errnos %s, lost writes %s, durable images %s,"
+	       " continue %" PRIu64 ", seed %" PRIu64 ", shard %u/%u\n",
+	       o.rep.io, unit, o.rep.points, o.rep.modes, o.rep.errnos, cfg.lost_writes ? "on" : "off",
+	       o.rep.images ? "judged" : "not judged", o.rep.cont, cfg.seed, cfg.nshards > 1 ? cfg.shard : 0,
+	       cfg.nshards > 1 ? cfg.nshards : 1);
+	fflush(stdout);
+	rc = CLI_OK;
+	uint64_t ordinal = 0;
+	for (size_t i = 0; i < nlogs; i++) {
+		char msg[600];
+		matrix_stats st;
+		int li = report_add_log(&o.rep, logs[i], parsed[i].nops);
+		if (li < 0) {
+			rc = CLI_USAGE;
+			break;
+		}
+		o.log_index = (size_t)li;
+		o.name = logs[i];
+		printf("== %s (%zu ops, %zu-byte pages)\n", logs[i], parsed[i].nops, (size_t)1 << parsed[i].page_log2);
+		fflush(stdout);
+		int r = matrix_run(&parsed[i], &cfg, &ordinal, &st, msg, sizeof msg);
+		cli_progress_done();
+		o.rep.logs[li].cases = st.cases;
+		o.rep.logs[li].seconds = st.seconds;
+		o.rep.seconds += st.seconds;
+		if (r > 0) {
+			printf("FINDING I-MODEL %s: %s (no matrix for this log)\n", logs[i], msg);
+			o.rep.logs[li].error = strdup(msg);
+			if (rc == CLI_OK)
+				rc = CLI_VIOLATIONS;
+		} else if (r < 0) {
+			fprintf(stderr, "tornpage matrix: %s: %s\n", logs[i], msg);
+			rc = CLI_USAGE;
+			break;
+		}
+		printf("   %" PRIu64 " cases, %" PRIu64 " run, %" PRIu64 " with verdicts, %" PRIu64 " with fatal verdicts, %.3f s\n",
+		       st.cases, st.run, st.with_verdicts, st.fatal, st.seconds);
+		fflush(stdout);
+		if (st.fatal && rc == CLI_OK)
+			rc = CLI_VIOLATIONS;
+	}
+	if (o.oom) {
+		fprintf(stderr, "tornpage matrix: out of memory while recording cases\n");
+		rc = CLI_USAGE;
+	}
+	report_totals t;
+	report_totals_of(&o.rep, &t);
+	if (!out.quiet && o.printed < t.fatal)
+		printf("(%" PRIu64 " more cases with fatal verdicts not shown; --max-findings N)\n", t.fatal - o.printed);
+	print_summary(&o.rep, stdout);
+	if (write_outputs(&o.rep, &out, "matrix"))
+		rc = CLI_USAGE;
+	printf("\n%s\n", rc == CLI_VIOLATIONS ? "RESULT: violations found" : rc == CLI_OK ? "RESULT: no violation" : "RESULT: error");
+	report_free(&o.rep);
+	for (size_t i = 0; i < nlogs; i++)
+		oplog_free(&parsed[i]);
+	free(parsed);
+done:
+	free(logs);
+	return rc;
+}
+
+/* ---- merge ---------------------------------------------------------------------- */
+
+int cli_merge(int argc, char **argv)
+{
+	outputs out = {0};
+	const char **in = calloc((size_t)argc, sizeof *in);
+	size_t nin = 0;
+	int partial = 0, rc = CLI_USAGE;
+	if (!in)
+		return CLI_USAGE;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(merge_usage, stdout);
+			free(in);
+			return CLI_OK;
+		} else if (output_opt(argc, argv, &i, &out)) {
+			continue;
+		} else if (!strcmp(argv[i], "--partial")) {
+			partial = 1;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			out.quiet = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "tornpage merge: unknown option '%s'\n%s", argv[i], merge_usage);
+			goto done;
+		} else {
+			in[nin++] = argv[i];
+		}
+	}
+	if (out.missing) {
+		fprintf(stderr, "tornpage merge: --json, --junit and --md need a file name\n");
+		goto done;
+	}
+	if (!nin) {
+		fputs(merge_usage, stderr);
+		goto done;
+	}
+	report all;
+	char msg[600];
+	if (report_read_json(in[0], &all, msg, sizeof msg)) {
+		fprintf(stderr, "tornpage merge: %s\n", msg);
+		goto done;
+	}
+	for (size_t i = 1; i < nin; i++) {
+		report one;
+		if (report_read_json(in[i], &one, msg, sizeof msg)) {
+			fprintf(stderr, "tornpage merge: %s\n", msg);
+			report_free(&all);
+			goto done;
+		}
+		int m = report_merge(&all, &one, msg, sizeof msg);
+		report_free(&one);
+		if (m) {
+			fprintf(stderr, "tornpage merge: %s: %s\n", in[i], msg[0] ? msg : "out of memory");
+			report_free(&all);
+			goto done;
+		}
+	}
+	report_totals t;
+	report_totals_of(&all, &t);
+	int complete = report_complete(&all);
+	printf("tornpage merge: %zu reports, %zu of %" PRIu32 " shards, %" PRIu64 " of %" PRIu64 " cases\n", nin,
+	       all.nshard_idx, all.nshards, t.cases, t.all_cases);
+	if (!complete || t.cases != t.all_cases) {
+		fprintf(stderr, "tornpage merge: %s: %zu of %" PRIu32 " shards, %" PRIu64 " of %" PRIu64 " cases\n",
+			partial ? "partial (--partial)" : "incomplete", all.nshard_idx, all.nshards, t.cases, t.all_cases);
+	}
+	if (!out.quiet)
+		print_summary(&all, stdout);
+	rc = t.fatal || t.log_errors ? CLI_VIOLATIONS : CLI_OK;
+	if ((!complete || t.cases != t.all_cases) && !partial)
+		rc = CLI_USAGE;
+	if (write_outputs(&all, &out, "merge"))
+		rc = CLI_USAGE;
+	report_free(&all);
+done:
+	free(in);
+	return rc;
+}

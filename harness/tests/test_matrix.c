@@ -1,0 +1,708 @@
+/* test_matrix.c — the fault matrix (matrix.h): exact case counts, the seed pager's real
+ * verdicts, planted misbehaviour in test-only I/O wrappers so that F-SILENT, F-ATOMIC and
+ * F-STOP each fire where the seed alone gives none, shards that merge into the full run,
+ * reports that parse, posix agreeing with simdisk, and lost writes. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "matrix.h"
+#include "oplog.h"
+#include "report.h"
+#include "simdisk.h"
+
+#if TORNPAGE_FIU
+#include <fiu.h>
+#endif
+
+#define NEED_FIU()                                                          \
+	do {                                                                \
+		if (!matrix_available())                                    \
+			cr_skip_test("built without libfiu: no fault matrix"); \
+	} while (0)
+
+/* Hits, counted by hand (1 KiB pages, so a new file has 4 pages and only page 3 free):
+ *   create 10   pager/create/open, create/set_len, create/map, create/sync   4
+ *   alloc a     page 3, no growth: commit/meta_sync, commit/sb_sync          2
+ *   fill a 1    no I/O                                                       0
+ *   free a      commit/meta_sync, commit/sb_sync                             2
+ *   reopen      close/unmap, close/close, open/open, open/size, open/map     5
+ * 13 hits: 26 cases with both modes and one errno, 52 with two errnos. */
+static const char LOG_TINY[] = "create 10\nalloc a\nfill a 1\nfree a\nreopen\n";
+
+/* alloc b finds no free page: grow 4 -> 8 (grow/unmap, grow/set_len, grow/map), then its
+ * commit; c, d, e take pages 5-7; f grows again 8 -> 16. */
+static const char LOG_GROW[] = "create 10\nalloc a\nalloc b\nalloc c\nalloc d\nalloc e\nalloc f\n";
+
+/* a's page 3 is filled and never synced (regular data carries no guarantee); palloc p
+ * grows to 8 pages and takes 4-7 (two directory pages, two copies); each pwrite is a
+ * protcommit/data_sync, then the directory commit. */
+static const char LOG_PROT[] = "create 10\nalloc a\nfill a 7\npalloc p\npwrite p 9\npwrite p 11\n";
+
+static oplog parse(const char *text)
+{
+	oplog log;
+	cr_assert_eq(oplog_parse("test", text, strlen(text), &log, NULL, NULL), 0);
+	return log;
+}
+
+/* ---- collecting results ----------------------------------------------------------- */
+
+typedef struct seen_case {
+	char point[64];
+	uint64_t hit, ordinal;
+	matrix_mode mode;
+	int err;
+	size_t op;
+	int fired, rc;
+	char ids[256]; /* verdict ids joined with spaces, with their op: "F-ATOMIC@1 ..." */
+} seen_case;
+
+typedef struct seen {
+	seen_case c[512];
+	size_t n;
+	report rep;
+	int use_rep;
+	size_t li;
+} seen;
+
+static void on_result(void *arg, const oplog *log, const matrix_result *r)
+{
+	seen *s = arg;
+	cr_assert_lt(s->n, sizeof s->c / sizeof s->c[0]);
+	seen_case *c = &s->c[s->n++];
+	snprintf(c->point, sizeof c->point, "%s", r->c.point);
+	c->hit = r->c.hit;
+	c->ordinal = r->ordinal;
+	c->mode = r->c.mode;
+	c->err = r->c.err;
+	c->op = r->op;
+	c->fired = r->fired;
+	c->rc = r->rc;
+	size_t n = 0;
+	for (size_t i = 0; i < r->nv && n < sizeof c->ids; i++)
+		n += (size_t)snprintf(c->ids + n, sizeof c->ids - n, "%s%s@%zu", n ? " " : "", r->v[i].id, r->v[i].op);
+	if (s->use_rep)
+		cr_assert_eq(report_add_result(&s->rep, s->li, log, r), 0);
+}
+
+static matrix_cfg cfg_for(seen *s)
+{
+	matrix_cfg cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.unit = 512;
+	cfg.seed = 1;
+	cfg.on_result = on_result;
+	cfg.result_arg = s;
+	return cfg;
+}
+
+static void run(const char *text, matrix_cfg *cfg, matrix_stats *st)
+{
+	oplog log = parse(text);
+	uint64_t ordinal = 0;
+	char msg[400];
+	cr_assert_eq(matrix_run(&log, cfg, &ordinal, st, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(ordinal, st->cases);
+	oplog_free(&log);
+}
+
+static const seen_case *find(const seen *s, const char *point, uint64_t hit, matrix_mode mode)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->c[i].point, point) && s->c[i].hit == hit && s->c[i].mode == mode)
+			return &s->c[i];
+	cr_assert_fail("no case %s hit %llu %s", point, (unsigned long long)hit, matrix_mode_name(mode));
+	return NULL;
+}
+
+/* One case from the start of the log; its verdicts as "ID@op ..." in out. Returns the
+ * fatal count. */
+typedef struct collected {
+	char ids[512];
+	size_t n;
+} collected;
+
+static void collect(void *arg, const char *verdict, size_t op, const char *expected, const char *found)
+{
+	collected *c = arg;
+	(void)expected, (void)found;
+	c->n += (size_t)snprintf(c->ids + c->n, sizeof c->ids - c->n, "%s%s@%zu", c->n ? " " : "", verdict, op);
+}
+
+static int one_case(const char *text, const matrix_cfg *cfg, const char *point, uint64_t hit, matrix_mode mode,
+		    collected *out)
+{
+	oplog log = parse(text);
+	matrix_case c = {point, hit, mode, EIO, 0, 1};
+	char msg[400];
+	memset(out, 0, sizeof *out);
+	int r = matrix_run_case_ex(&log, cfg, &c, collect, out, msg, sizeof msg);
+	cr_assert_geq(r, 0, "%s", msg);
+	oplog_free(&log);
+	return r;
+}
+
+static int has(const char *ids, const char *id)
+{
+	size_t n = strlen(id);
+	for (const char *p = ids; (p = strstr(p, id)); p += n)
+		if ((p == ids || p[-1] == ' ') && (p[n] == '@'))
+			return 1;
+	return 0;
+}
+
+/* ---- the plan ------------------------------------------------------------------- */
+
+Test(matrix_plan, tiny_log_has_exactly_the_hand_counted_cases)
+{
+	NEED_FIU();
+	seen *s = calloc(1, sizeof *s);
+	matrix_cfg cfg = cfg_for(s);
+	matrix_stats st;
+	run(LOG_TINY, &cfg, &st);
+	cr_assert_eq(st.cases, 26);
+	cr_assert_eq(st.run, 26);
+	cr_assert_eq(s->n, 26);
+	cr_assert_eq(st.unfired, 0);
+	struct {
+		const char *point;
+		uint64_t hits;
+		size_t op[2];
+	} want[] = {
+		{"pager/create/open", 1, {0}},     {"pager/create/set_len", 1, {0}}, {"pager/create/map", 1, {0}},
+		{"pager/create/sync", 1, {0}},     {"pager/commit/meta_sync", 2, {1, 3}},
+		{"pager/commit/sb_sync", 2, {1, 3}}, {"pager/close/unmap", 1, {4}}, {"pager/close/close", 1, {4}},
+		{"pager/open/open", 1, {4}},       {"pager/open/size", 1, {4}},      {"pager/open/map", 1, {4}},
+	};
+	size_t total = 0;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		for (uint64_t h = 1; h <= want[i].hits; h++) {
+			for (int m = 0; m < 2; m++) {
+				const seen_case *c = find(s, want[i].point, h, (matrix_mode)m);
+				cr_assert_eq(c->op, want[i].op[h - 1], "%s hit %llu in op %zu", want[i].point,
+					     (unsigned long long)h, c->op);
+				cr_assert(c->fired);
+				total++;
+			}
+		}
+	}
+	cr_assert_eq(total, 26);
+	/* ordinals: 0..25, in execution order (op-major) */
+	for (size_t i = 0; i < s->n; i++)
+		cr_assert_eq(s->c[i].ordinal, i);
+	free(s);
+}
+
+Test(matrix_plan, errnos_and_modes_multiply_and_points_filter)
+{
+	NEED_FIU();
+	seen *s = calloc(1, sizeof *s);
+	matrix_cfg cfg = cfg_for(s);
+	matrix_stats st;
+	cfg.errs[0] = EIO;
+	cfg.errs[1] = ENOSPC;
+	cfg.nerrs = 2;
+	run(LOG_TINY, &cfg, &st);
+	cr_assert_eq(st.cases, 52);
+	/* the errno reaches the pager: pager_last_errno() behind PAGER_EIO */
+	for (size_t i = 0; i < s->n; i++)
+		if (s->c[i].rc == -1 && !strcmp(s->c[i].point, "pager/commit/meta_sync"))
+			cr_assert(s->c[i].err == EIO || s->c[i].err == ENOSPC);
+	free(s);
+
+	s = calloc(1, sizeof *s);
+	cfg = cfg_for(s);
+	cfg.points = "pager/commit/*,pager/open/map";
+	cfg.modes = 1u << MATRIX_PERSIST;
+	run(LOG_TINY, &cfg, &st);
+	cr_assert_eq(st.cases, 5); /* meta_sync x2, sb_sync x2, open/map x1; persist only */
+	for (size_t i = 0; i < s->n; i++)
+		cr_assert_eq(s->c[i].mode, MATRIX_PERSIST);
+	free(s);
+}
+
+/* ---- the seed's real behaviour --------------------------------------------------- */
+
+Test(matrix_seed, failed_metadata_sync_keeps_the_bitmap_bit_f_atomic)
+{
+	NEED_FIU();
+	matrix_cfg cfg = {0};
+	collected v;
+	/* alloc a: the bit of page 3 is set in memory before the commit; the failed
+	 * msync returns PAGER_EIO but the bit and free_count stay changed. */
+	cr_assert_gt(one_case(LOG_TINY, &cfg, "pager/commit/meta_sync", 1, MATRIX_ONCE, &v), 0);
+	cr_assert(has(v.ids, "F-ATOMIC"), "%s", v.ids);
+	cr_assert(!has(v.ids, "F-SILENT"), "%s", v.ids);
+	cr_assert(strstr(v.ids, "F-ATOMIC@1"), "%s", v.ids);
+	/* and the rest of the log is wrong: alloc b grows where the model does not */
+	cr_assert_gt(one_case(LOG_GROW, &cfg, "pager/commit/meta_sync", 1, MATRIX_ONCE, &v), 0);
+	cr_assert(strstr(v.ids, "F-ATOMIC@1"), "%s", v.ids);
+	cr_assert(strstr(v.ids, "F-CONTINUE@2"), "%s", v.ids);
+	/* persist: no continuation verdict (the disk is gone) */
+	one_case(LOG_GROW, &cfg, "pager/commit/meta_sync", 1, MATRIX_PERSIST, &v);
+	cr_assert(!has(v.ids, "F-CONTINUE"), "%s", v.ids);
+}
+
+Test(matrix_seed, ignored_munmap_error_in_grow_is_f_silent)
+{
+	NEED_FIU();
+	matrix_cfg cfg = {0};
+	collected v;
+	cr_assert_eq(one_case(LOG_GROW, &cfg, "pager/grow/unmap", 1, MATRIX_ONCE, &v), 1);
+	cr_assert_str_eq(v.ids, "F-SILENT@2");
+	/* persist: the set_len after it fails too, so alloc b reports an error */
+	one_case(LOG_GROW, &cfg, "pager/grow/unmap", 1, MATRIX_PERSIST, &v);
+	cr_assert(!has(v.ids, "F-SILENT"), "%s", v.ids);
+}
+
+Test(matrix_seed, failed_remap_is_fail_stop_then_the_next_growth_revives_it_f_stop)
+{
+	NEED_FIU();
+	matrix_cfg cfg = {0};
+	collected v;
+	/* alloc b: grow/map fails, the mapping is gone (Unavailable); alloc c grows again,
+	 * maps the file and succeeds without a reopen. */
+	cr_assert_gt(one_case(LOG_GROW, &cfg, "pager/grow/map", 1, MATRIX_ONCE, &v), 0);
+	cr_assert_str_eq(v.ids, "F-STOP@3");
+	/* persist: the revival's set_len fails too: the pager stays stopped */
+	cr_assert_eq(one_case(LOG_GROW, &cfg, "pager/grow/map", 1, MATRIX_PERSIST, &v), 0, "%s", v.ids);
+}
+
+Test(matrix_seed, failed_protected_data_sync_is_clean)
+{
+	NEED_FIU();
+	matrix_cfg cfg = {0};
+	collected v;
+	/* the pager returns before flipping the entry: nothing changed, the log goes on */
+	cr_assert_eq(one_case(LOG_PROT, &cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
+	cr_assert_eq(v.n, 0, "%s", v.ids);
+}
+
+Test(matrix_seed, run_case_gives_what_the_matrix_gave)
+{
+	NEED_FIU();
+	seen *s = calloc(1, sizeof *s);
+	matrix_cfg cfg = cfg_for(s);
+	matrix_stats st;
+	run(LOG_PROT, &cfg, &st);
+	cr_assert_eq(st.run, s->n);
+	oplog log = parse(LOG_PROT);
+	for (size_t i = 0; i < s->n; i++) {
+		collected v = {{0}, 0};
+		matrix_case c = {s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err, 0,
+				 matrix_case_seed(1, s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err)};
+		int r = matrix_run_case(&log, 512, &c, collect, &v);
+		cr_assert_geq(r, 0);
+		cr_assert_str_eq(v.ids, s->c[i].ids, "%s hit %llu %s", c.point, (unsigned long long)c.hit,
+				 matrix_mode_name(c.mode));
+	}
+	/* a hit the log never reaches is an error, not an empty case */
+	matrix_case c = {"pager/grow/map", 9, MATRIX_ONCE, EIO, 0, 1};
+	cr_assert_eq(matrix_run_case(&log, 512, &c, NULL, NULL), -1);
+	c.point = "pager/no/such_point";
+	c.hit = 1;
+	cr_assert_eq(matrix_run_case(&log, 512, &c, NULL, NULL), -1);
+	oplog_free(&log);
+	free(s);
+}
+
+/* ---- planted misbehaviour -------------------------------------------------------- */
+
+/* A pager_io wrapped around the real one (simdisk) with one planted misbehaviour. The
+ * fault fires in pio.c *before* the wrapper is called, so a wrapper cannot change what
+ * the pager sees from the injected call itself; each plant works around that:
+ *  - SWALLOW: its sync consults the fault point itself, as an I/O layer with its own
+ *    libfiu points would, and swallows the failure: it returns 0 without syncing. Every
+ *    sync then reaches its point twice (pio's hit, then the wrapper's): the even hits
+ *    are the swallowed ones -> F-SILENT.
+ *  - DROP_CACHE: told of a failed sync (pager_io.faulted), it drops every unsynced page
+ *    of the file (cache := disk), as a kernel that invalidates a file's cache after an
+ *    error would: the pager's visible regular data changes after a clean error ->
+ *    F-ATOMIC, where the seed alone keeps its state.
+ *  - CASCADE: told of a failed set_len, it fails the next map too (a device that keeps
+ *    failing after a failure): grow's rollback cannot restore the mapping, the pager
+ *    goes Unavailable, and the seed's next growth maps the file again without a reopen
+ *    -> F-STOP, where the seed alone recovers from the failed set_len cleanly. */
+enum plant { SWALLOW, DROP_CACHE, CASCADE };
+
+typedef struct wrap {
+	pager_io io;
+	const pager_io *inner;
+	enum plant plant;
+	int fail_next_map;
+} wrap;
+
+static wrap wraps[8];
+static size_t nwraps;
+
+static int w_open(void *ctx, const char *step, const char *path, int create, void **file)
+{
+	wrap *w = ctx;
+	return w->inner->open(w->inner->ctx, step, path, create, file);
+}
+static int w_size(void *ctx, const char *step, void *file, uint64_t *len)
+{
+	wrap *w = ctx;
+	return w->inner->size(w->inner->ctx, step, file, len);
+}
+static int w_set_len(void *ctx, const char *step, void *file, uint64_t len)
+{
+	wrap *w = ctx;
+	return w->inner->set_len(w->inner->ctx, step, file, len);
+}
+static int w_map(void *ctx, const char *step, void *file, uint64_t len, uint8_t **addr)
+{
+	wrap *w = ctx;
+	if (w->plant == CASCADE && w->fail_next_map) {
+		w->fail_next_map = 0;
+		return EIO;
+	}
+	return w->inner->map(w->inner->ctx, step, file, len, addr);
+}
+static int w_unmap(void *ctx, const char *step, void *file, uint8_t *addr, uint64_t len)
+{
+	wrap *w = ctx;
+	return w->inner->unmap(w->inner->ctx, step, file, addr, len);
+}
+static int w_sync(void *ctx, const char *step, void *file, uint8_t *addr, uint64_t off, uint64_t len)
+{
+	wrap *w = ctx;
+#if TORNPAGE_FIU
+	if (w->plant == SWALLOW && fiu_fail(step))
+		return 0; /* the planted bug: the error is swallowed, nothing is synced */
+#endif
+	return w->inner->sync(w->inner->ctx, step, file, addr, off, len);
+}
+static int w_close(void *ctx, const char *step, void *file)
+{
+	wrap *w = ctx;
+	return w->inner->close(w->inner->ctx, step, file);
+}
+static void w_faulted(void *ctx, const char *step, void *file, uint64_t off, uint64_t len, int err)
+{
+	wrap *w = ctx;
+	if (w->inner->faulted)
+		w->inner->faulted(w->inner->ctx, step, file, off, len, err);
+	if (w->plant == DROP_CACHE && len) {
+		simdisk *d = w->inner->ctx; /* simdisk_io(d)->ctx == d */
+		if (simdisk_len(d))
+			memcpy(simdisk_cache_mut(d), simdisk_disk(d), (size_t)simdisk_len(d));
+	}
+	if (w->plant == CASCADE && !strcmp(step, "pager/grow/set_len"))
+		w->fail_next_map = 1;
+}
+
+static const pager_io *wrap_io(void *arg, const pager_io *inner)
+{
+	/* three per matrix (dry run, replay, cases), none used after its matrix returns */
+	wrap *w = &wraps[nwraps++ % (sizeof wraps / sizeof wraps[0])];
+	w->inner = inner;
+	w->plant = *(enum plant *)arg;
+	w->fail_next_map = 0;
+	w->io = (pager_io){.version = PAGER_IO_VERSION, .ctx = w, .open = w_open, .size = w_size,
+			   .set_len = w_set_len, .map = w_map, .unmap = w_unmap, .sync = w_sync,
+			   .close = w_close, .faulted = w_faulted};
+	return &w->io;
+}
+
+Test(matrix_planted, a_wrapper_that_swallows_a_sync_error_is_f_silent)
+{
+	NEED_FIU();
+	enum plant plant = SWALLOW;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	collected v;
+	/* alloc a's metadata sync reaches pager/commit/meta_sync twice: hit 1 is pio's
+	 * (reported: the seed's F-ATOMIC), hit 2 the wrapper's (swallowed). */
+	one_case(LOG_TINY, &cfg, "pager/commit/meta_sync", 1, MATRIX_ONCE, &v);
+	cr_assert(!has(v.ids, "F-SILENT"), "%s", v.ids);
+	cr_assert(has(v.ids, "F-ATOMIC"), "%s", v.ids);
+	cr_assert_gt(one_case(LOG_TINY, &cfg, "pager/commit/meta_sync", 2, MATRIX_ONCE, &v), 0);
+	cr_assert(strstr(v.ids, "F-SILENT@1"), "%s", v.ids);
+	/* the dry run counted the doubled hits: free a's sync is hits 3 and 4 */
+	one_case(LOG_TINY, &cfg, "pager/commit/meta_sync", 4, MATRIX_ONCE, &v);
+	cr_assert(strstr(v.ids, "F-SILENT@3"), "%s", v.ids);
+	/* without the wrapper, hit 2 is free a's metadata sync: reported, no F-SILENT */
+	matrix_cfg plain = {0};
+	one_case(LOG_TINY, &plain, "pager/commit/meta_sync", 2, MATRIX_ONCE, &v);
+	cr_assert(!has(v.ids, "F-SILENT"), "%s", v.ids);
+}
+
+Test(matrix_planted, a_wrapper_that_drops_the_cache_on_error_is_f_atomic)
+{
+	NEED_FIU();
+	enum plant plant = DROP_CACHE;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	collected v;
+	/* pwrite p 9's data sync fails: the seed keeps its state, but the wrapper dropped
+	 * a's never-synced page 3: its fill is gone. */
+	cr_assert_gt(one_case(LOG_PROT, &cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0);
+	cr_assert(strstr(v.ids, "F-ATOMIC@4"), "%s", v.ids);
+	matrix_cfg plain = {0};
+	cr_assert_eq(one_case(LOG_PROT, &plain, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
+}
+
+Test(matrix_planted, a_wrapper_that_keeps_failing_makes_the_pager_stop_then_f_stop)
+{
+	NEED_FIU();
+	enum plant plant = CASCADE;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	collected v;
+	/* alloc b: grow/set_len fails, the wrapper fails the restore map: Unavailable;
+	 * alloc c grows and succeeds with no reopen */
+	cr_assert_gt(one_case(LOG_GROW, &cfg, "pager/grow/set_len", 1, MATRIX_ONCE, &v), 0);
+	cr_assert_str_eq(v.ids, "F-STOP@3");
+	matrix_cfg plain = {0};
+	cr_assert_eq(one_case(LOG_GROW, &plain, "pager/grow/set_len", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
+}
+
+/* ---- continuation, lost writes, posix -------------------------------------------- */
+
+Test(matrix_continue, continue_bounds_the_ops_run_after_the_fault)
+{
+	NEED_FIU();
+	seen *s = calloc(1, sizeof *s);
+	matrix_cfg cfg = cfg_for(s);
+	matrix_stats st;
+	cfg.points = "pager/create/sync";
+	cfg.modes = 1u << MATRIX_ONCE;
+	cfg.cont = 2;
+	cfg.cont_set = 1;
+	s->use_rep = 1;
+	cr_assert_eq(report_init(&s->rep, &cfg), 0);
+	s->li = (size_t)report_add_log(&s->rep, "grow", 7);
+	run(LOG_GROW, &cfg, &st);
+	cr_assert_eq(s->rep.ncases, 1);
+	cr_assert_eq(s->rep.cases[0].continued, 0); /* a failed create has no continuation */
+	report_free(&s->rep);
+	free(s);
+
+	s = calloc(1, sizeof *s);
+	cfg = cfg_for(s);
+	cfg.points = "pager/commit/sb_sync";
+	cfg.modes = 1u << MATRIX_ONCE;
+	cfg.cont = 2;
+	cfg.cont_set = 1;
+	s->use_rep = 1;
+	cr_assert_eq(report_init(&s->rep, &cfg), 0);
+	s->li = (size_t)report_add_log(&s->rep, "prot", 6);
+	run(LOG_PROT, &cfg, &st);
+	for (size_t i = 0; i < s->rep.ncases; i++)
+		cr_assert_leq(s->rep.cases[i].continued, 2);
+	report_free(&s->rep);
+	free(s);
+}
+
+Test(matrix_lost_writes, a_failed_page0_sync_that_persists_part_of_it_breaks_open)
+{
+	NEED_FIU();
+	/* Page 0 (1 KiB) is two 512-byte units; a failed directory-commit sync of it that
+	 * persists unit 0 but not unit 1 leaves an index whose CRC does not match: the
+	 * image does not open. Without lost writes a failed sync persists nothing. */
+	int with = 0, without = 0;
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		for (int lw = 0; lw < 2; lw++) {
+			seen *s = calloc(1, sizeof *s);
+			matrix_cfg cfg = cfg_for(s);
+			matrix_stats st;
+			cfg.points = "pager/dircommit/sb_sync";
+			cfg.lost_writes = lw;
+			cfg.seed = seed;
+			s->use_rep = 1;
+			cr_assert_eq(report_init(&s->rep, &cfg), 0);
+			s->li = (size_t)report_add_log(&s->rep, "prot", 6);
+			run(LOG_PROT, &cfg, &st);
+			for (size_t i = 0; i < s->rep.ncases; i++)
+				for (size_t k = 0; k < s->rep.cases[i].nv; k++)
+					if (!strcmp(s->rep.cases[i].v[k].id, "I-OPEN") && !strcmp(s->rep.cases[i].v[k].at, "fault"))
+						*(lw ? &with : &without) += 1;
+			report_free(&s->rep);
+			free(s);
+		}
+	}
+	cr_assert_gt(with, 0);
+	cr_assert_eq(without, 0);
+}
+
+Test(matrix_lost_writes, the_same_seed_gives_the_same_verdicts)
+{
+	NEED_FIU();
+	seen *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+	matrix_cfg ca = cfg_for(a), cb = cfg_for(b);
+	matrix_stats st;
+	ca.lost_writes = cb.lost_writes = 1;
+	ca.seed = cb.seed = 7;
+	run(LOG_PROT, &ca, &st);
+	run(LOG_PROT, &cb, &st);
+	cr_assert_eq(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		cr_assert_str_eq(a->c[i].ids, b->c[i].ids);
+	free(a);
+	free(b);
+}
+
+/* F-* ids only: posix has no durable-image judging. */
+static void f_only(const char *ids, char *out, size_t n)
+{
+	size_t k = 0;
+	out[0] = 0;
+	for (const char *p = ids; *p;) {
+		size_t len = strcspn(p, " ");
+		if (p[0] == 'F' && p[1] == '-')
+			k += (size_t)snprintf(out + k, n - k, "%s%.*s", k ? " " : "", (int)len, p);
+		p += len + (p[len] == ' ');
+	}
+}
+
+Test(matrix_posix, real_files_give_the_same_fault_verdicts_as_simdisk)
+{
+	NEED_FIU();
+	const char *logs[] = {LOG_GROW, LOG_PROT, LOG_TINY};
+	for (size_t l = 0; l < 3; l++) {
+		seen *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
+		matrix_cfg ca = cfg_for(a), cb = cfg_for(b);
+		matrix_stats sa, sb;
+		cb.posix = 1;
+		run(logs[l], &ca, &sa);
+		run(logs[l], &cb, &sb);
+		cr_assert_eq(sa.cases, sb.cases);
+		cr_assert_eq(a->n, b->n);
+		int fstar = 0;
+		for (size_t i = 0; i < a->n; i++) {
+			char fa[256], fb[256];
+			f_only(a->c[i].ids, fa, sizeof fa);
+			f_only(b->c[i].ids, fb, sizeof fb);
+			cr_assert_str_eq(a->c[i].point, b->c[i].point);
+			cr_assert_eq(a->c[i].rc, b->c[i].rc, "%s hit %llu", a->c[i].point, (unsigned long long)a->c[i].hit);
+			cr_assert_str_eq(fa, fb, "%s hit %llu %s", a->c[i].point, (unsigned long long)a->c[i].hit,
+					 matrix_mode_name(a->c[i].mode));
+			fstar += fa[0] != 0;
+			cr_assert(!strstr(b->c[i].ids, "I-"), "posix judged an image: %s", b->c[i].ids);
+		}
+		cr_assert_gt(fstar, 0);
+		free(a);
+		free(b);
+	}
+}
+
+/* ---- shards, merge and report files ------------------------------------------------- */
+
+static char tmpdir[] = "/tmp/tornpage-test-matrix-XXXXXX";
+
+/* A full report of both logs, with cfg's shard. */
+static void run_report(matrix_cfg *cfg, report *rep, const char *names[2], const char *texts[2])
+{
+	seen *s = calloc(1, sizeof *s);
+	matrix_cfg c = *cfg;
+	c.on_result = on_result;
+	c.result_arg = s;
+	s->use_rep = 1;
+	cr_assert_eq(report_init(&s->rep, &c), 0);
+	uint64_t ordinal = 0;
+	for (int i = 0; i < 2; i++) {
+		oplog log = parse(texts[i]);
+		matrix_stats st;
+		char msg[400];
+		s->li = (size_t)report_add_log(&s->rep, names[i], log.nops);
+		cr_assert_eq(matrix_run(&log, &c, &ordinal, &st, msg, sizeof msg), 0, "%s", msg);
+		s->rep.logs[s->li].cases = st.cases;
+		s->rep.logs[s->li].seconds = st.seconds;
+		s->rep.seconds += st.seconds;
+		oplog_free(&log);
+	}
+	*rep = s->rep;
+	free(s);
+}
+
+Test(matrix_shards, merged_shards_equal_one_full_run)
+{
+	NEED_FIU();
+	cr_assert_not_null(mkdtemp(tmpdir));
+	const char *names[2] = {"logs/grow.log", "logs/prot & <tiny>.log"};
+	const char *texts[2] = {LOG_GROW, LOG_PROT};
+	matrix_cfg cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.unit = 512;
+	cfg.seed = 3;
+	cfg.lost_writes = 1;
+	report full, back, merged;
+	run_report(&cfg, &full, names, texts);
+	char path[256], msg[400];
+	snprintf(path, sizeof path, "%s/full.json", tmpdir);
+	cr_assert_eq(report_save(&full, path, report_write_json), 0);
+	cr_assert_eq(report_read_json(path, &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_cases_equal(&full, &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert(report_complete(&back));
+
+	const uint32_t N = 3;
+	for (uint32_t i = 0; i < N; i++) {
+		report part, read;
+		cfg.shard = i;
+		cfg.nshards = N;
+		run_report(&cfg, &part, names, texts);
+		cr_assert_lt(part.ncases, full.ncases);
+		for (size_t k = 0; k < part.ncases; k++)
+			cr_assert_eq(part.cases[k].ordinal % N, i);
+		snprintf(path, sizeof path, "%s/shard%u.json", tmpdir, i);
+		cr_assert_eq(report_save(&part, path, report_write_json), 0);
+		report_free(&part);
+		cr_assert_eq(report_read_json(path, &read, msg, sizeof msg), 0, "%s", msg);
+		if (i == 0) {
+			merged = read;
+			cr_assert(!report_complete(&merged));
+			continue;
+		}
+		cr_assert_eq(report_merge(&merged, &read, msg, sizeof msg), 0, "%s", msg);
+		/* a shard cannot be merged twice */
+		cr_assert_neq(report_merge(&merged, &read, msg, sizeof msg), 0);
+		report_free(&read);
+	}
+	cr_assert(report_complete(&merged));
+	cr_assert_eq(report_cases_equal(&full, &merged, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_cases_equal(&back, &merged, msg, sizeof msg), 0, "%s", msg);
+
+	/* another run's report does not merge */
+	report other;
+	cfg.seed = 4;
+	cfg.shard = 0;
+	cfg.nshards = 0;
+	run_report(&cfg, &other, names, texts);
+	cr_assert_neq(report_merge(&merged, &other, msg, sizeof msg), 0);
+	report_free(&other);
+
+	/* the merged JUnit is valid XML with one testcase per case */
+	snprintf(path, sizeof path, "%s/merged.xml", tmpdir);
+	cr_assert_eq(report_save(&merged, path, report_write_junit), 0);
+	if (system("command -v xmllint >/dev/null 2>&1") == 0) {
+		char cmd[1200];
+		snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
+		cr_assert_eq(system(cmd), 0, "xmllint rejects %s", path);
+		snprintf(cmd, sizeof cmd, "test \"$(xmllint --xpath 'count(//testcase)' '%s')\" = %zu", path, merged.ncases);
+		cr_assert_eq(system(cmd), 0, "testcase count");
+		snprintf(cmd, sizeof cmd,
+			 "test \"$(xmllint --xpath 'count(//testcase[failure])' '%s')\" -gt 0 && "
+			 "xmllint --xpath 'string(//testsuite[2]/@name)' '%s' | grep -q 'prot & <tiny>.log'",
+			 path, path);
+		cr_assert_eq(system(cmd), 0, "failures and the escaped suite name");
+	}
+	snprintf(path, sizeof path, "%s/merged.md", tmpdir);
+	cr_assert_eq(report_save(&merged, path, report_write_md), 0);
+	report_free(&full);
+	report_free(&back);
+	report_free(&merged);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}

@@ -1,0 +1,253 @@
+/* test_report.c — the matrix reports on hand-made records (no matrix run): JSON that
+ * json-c reads back exactly (escapes, invalid UTF-8, u64 seeds), JUnit that xmllint
+ * accepts whatever the strings hold, the point x verdict table, Markdown, and merge's
+ * refusals. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "matrix.h"
+#include "report.h"
+
+static char dir[] = "/tmp/tornpage-test-report-XXXXXX";
+
+static void setup(void)
+{
+	cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	(void)!system(cmd);
+}
+
+static const char NASTY[] = "quote \" backslash \\ tab\t nl\n cr\r ctl\x01\x1f amp & lt < gt > apos ' "
+			    "utf8 \xc3\xa9\xe2\x82\xac bad \xff\xc3( surrogate \xed\xa0\x80 nonchar \xef\xbf\xbe";
+
+/* A report with two logs and three cases, by hand. */
+static void make(report *r, uint32_t shard, uint32_t nshards, const char *odd)
+{
+	matrix_cfg cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.unit = 512;
+	cfg.seed = UINT64_MAX - 5; /* past 2^53: written as a string */
+	cfg.lost_writes = 1;
+	cfg.errs[0] = EIO;
+	cfg.errs[1] = ENOSPC;
+	cfg.nerrs = 2;
+	cfg.shard = shard;
+	cfg.nshards = nshards;
+	cr_assert_eq(report_init(r, &cfg), 0);
+	cr_assert_eq(report_add_log(r, odd, 5), 0);
+	cr_assert_eq(report_add_log(r, "b.log", 3), 1);
+	r->logs[0].cases = 2;
+	r->logs[1].cases = 1;
+	oplog log;
+	const char *text = "create 10\nalloc a\nfill a 1\nfree a\nreopen\n";
+	cr_assert_eq(oplog_parse("t", text, strlen(text), &log, NULL, NULL), 0);
+	char exp[300], found[300];
+	snprintf(exp, sizeof exp, "expected %s", odd);
+	snprintf(found, sizeof found, "found %s", NASTY);
+	matrix_verdict v[2] = {{"F-ATOMIC", 1, MATRIX_AT_OP, 1, exp, found},
+			       {"I-LEAK", 3, MATRIX_AT_END, 0, "every allocated page reachable", "1 page(s)"}};
+	matrix_result res;
+	memset(&res, 0, sizeof res);
+	res.c = (matrix_case){"pager/commit/meta_sync", 1, MATRIX_ONCE, EIO, 1, UINT64_MAX};
+	res.ordinal = 0;
+	res.op = 1;
+	res.fired = 1;
+	res.rc = -1;
+	res.err_seen = EIO;
+	res.continued = 3;
+	res.seconds = 0.25;
+	res.v = v;
+	res.nv = 2;
+	cr_assert_eq(report_add_result(r, 0, &log, &res), 0);
+	res.c.hit = 2;
+	res.c.mode = MATRIX_PERSIST;
+	res.ordinal = 1;
+	res.op = 3;
+	res.rc = 0;
+	res.v = &v[1];
+	res.nv = 1;
+	res.preexisting = 2;
+	cr_assert_eq(report_add_result(r, 0, &log, &res), 0);
+	res.c = (matrix_case){"pager/open/map", 1, MATRIX_ONCE, ENOSPC, 0, 9};
+	res.ordinal = 2;
+	res.op = 4;
+	res.nv = 0;
+	res.fired = 0;
+	cr_assert_eq(report_add_result(r, 1, &log, &res), 0);
+	oplog_free(&log);
+}
+
+static char *path_of(const char *name)
+{
+	static char p[256];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return p;
+}
+
+Test(report_json, reads_back_exactly_what_it_wrote, .init = setup, .fini = teardown)
+{
+	report a, b;
+	char msg[400];
+	make(&a, 0, 0, NASTY);
+	cr_assert_eq(report_save(&a, path_of("a.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(path_of("a.json"), &b, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(b.seed, UINT64_MAX - 5);
+	cr_assert_eq(b.cases[0].seed, UINT64_MAX);
+	cr_assert_str_eq(b.errnos, "EIO,ENOSPC");
+	cr_assert_str_eq(b.modes, "once,persist");
+	cr_assert_eq(b.nlogs, 2);
+	cr_assert_eq(b.cases[1].preexisting, 2);
+	cr_assert_str_eq(b.cases[0].result, "PAGER_EIO (EIO)");
+	cr_assert_str_eq(b.cases[0].op_text, "alloc a");
+	cr_assert_str_eq(b.cases[2].op_text, "reopen");
+	/* valid UTF-8 and every ASCII byte survive; invalid bytes become U+FFFD */
+	const char *f = b.cases[0].v[0].found;
+	cr_assert(strstr(f, "quote \" backslash \\ tab\t nl\n cr\r ctl\x01\x1f amp & lt < gt > apos ' utf8 \xc3\xa9\xe2\x82\xac"));
+	cr_assert(strstr(f, "bad \xef\xbf\xbd\xef\xbf\xbd( surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"), "%s", f);
+	/* a second round trip is exact */
+	report c;
+	cr_assert_eq(report_save(&b, path_of("b.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(path_of("b.json"), &c, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_cases_equal(&b, &c, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_str_eq(c.logs[0].path, b.logs[0].path);
+	report_free(&a);
+	report_free(&b);
+	report_free(&c);
+}
+
+Test(report_json, names_the_field_it_cannot_use, .init = setup, .fini = teardown)
+{
+	report r;
+	char msg[400];
+	FILE *f = fopen(path_of("bad.json"), "w");
+	fputs("{\"format\": \"tornpage-matrix\", \"schema\": 1, \"params\": {\"io\": 3}}", f);
+	fclose(f);
+	cr_assert_neq(report_read_json(path_of("bad.json"), &r, msg, sizeof msg), 0);
+	cr_assert(strstr(msg, "params.io"), "%s", msg);
+	f = fopen(path_of("trunc.json"), "w");
+	fputs("{\"format\": \"tornpage-matrix\", ", f);
+	fclose(f);
+	cr_assert_neq(report_read_json(path_of("trunc.json"), &r, msg, sizeof msg), 0);
+	cr_assert_neq(report_read_json(path_of("missing.json"), &r, msg, sizeof msg), 0);
+	f = fopen(path_of("schema.json"), "w");
+	fputs("{\"format\": \"tornpage-matrix\", \"schema\": 99}", f);
+	fclose(f);
+	cr_assert_neq(report_read_json(path_of("schema.json"), &r, msg, sizeof msg), 0);
+	cr_assert(strstr(msg, "schema 99"), "%s", msg);
+}
+
+Test(report_junit, is_valid_xml_whatever_the_strings_hold, .init = setup, .fini = teardown)
+{
+	if (system("command -v xmllint >/dev/null 2>&1"))
+		cr_skip_test("xmllint not installed");
+	report r;
+	make(&r, 0, 0, NASTY);
+	cr_assert_eq(report_save(&r, path_of("j.xml"), report_write_junit), 0);
+	char cmd[800];
+	snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path_of("j.xml"));
+	cr_assert_eq(system(cmd), 0);
+	/* 3 cases: one failure (F-ATOMIC), one passing with a non-fatal note, one skipped */
+	snprintf(cmd, sizeof cmd,
+		 "f='%s'; test \"$(xmllint --xpath 'count(//testcase)' $f)\" = 3 && "
+		 "test \"$(xmllint --xpath 'count(//testcase/failure)' $f)\" = 1 && "
+		 "test \"$(xmllint --xpath 'count(//testcase/skipped)' $f)\" = 1 && "
+		 "test \"$(xmllint --xpath 'string(//failure/@message)' $f)\" = F-ATOMIC && "
+		 "test \"$(xmllint --xpath 'string(//testcase[failure]/@name)' $f)\" = pager/commit/meta_sync/1/once/EIO && "
+		 "test \"$(xmllint --xpath 'string(/testsuites/@failures)' $f)\" = 1",
+		 path_of("j.xml"));
+	cr_assert_eq(system(cmd), 0);
+	report_free(&r);
+}
+
+Test(report_table, counts_cases_per_point_mode_and_verdict, .init = setup, .fini = teardown)
+{
+	report r;
+	make(&r, 0, 0, "a.log");
+	FILE *f = fopen(path_of("t.txt"), "w+");
+	cr_assert_eq(report_write_table(&r, f), 0);
+	rewind(f);
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	cr_assert(strstr(buf, "point"), "%s", buf);
+	cr_assert(strstr(buf, "F-SILENT F-ATOMIC F-STOP F-CONTINUE"), "%s", buf);
+	/* meta_sync once: 1 case, F-ATOMIC 1, I-LEAK 1 */
+	char *row = strstr(buf, "pager/commit/meta_sync         once");
+	cr_assert_not_null(row, "%s", buf);
+	unsigned long long v[9];
+	cr_assert_eq(sscanf(row + 38, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+			    &v[4], &v[5], &v[6], &v[7], &v[8]),
+		     9, "%s", row);
+	cr_assert_eq(v[0], 1);
+	cr_assert_eq(v[2], 1); /* F-ATOMIC */
+	cr_assert_eq(v[8], 1); /* I-LEAK */
+	cr_assert(strstr(buf, "total"), "%s", buf);
+	cr_assert_eq(report_save(&r, path_of("r.md"), report_write_md), 0);
+	f = fopen(path_of("r.md"), "r");
+	n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	cr_assert(strstr(buf, "| point | mode | cases |"), "%s", buf);
+	cr_assert(strstr(buf, "**3 cases**"), "%s", buf);
+	report_free(&r);
+}
+
+Test(report_merge, refuses_other_runs_and_repeated_shards)
+{
+	report a, b, c;
+	char msg[400];
+	make(&a, 0, 2, "a.log");
+	make(&b, 0, 2, "a.log");
+	cr_assert_neq(report_merge(&a, &b, msg, sizeof msg), 0); /* shard 0 twice */
+	cr_assert(strstr(msg, "in both"), "%s", msg);
+	report_free(&b);
+	make(&b, 1, 2, "other.log");
+	cr_assert_neq(report_merge(&a, &b, msg, sizeof msg), 0); /* other logs */
+	report_free(&b);
+	make(&b, 1, 3, "a.log");
+	cr_assert_neq(report_merge(&a, &b, msg, sizeof msg), 0); /* other shard count */
+	report_free(&b);
+	make(&b, 1, 2, "a.log");
+	/* same ordinals in both hand-made shards: a case cannot be in two shards */
+	cr_assert_neq(report_merge(&a, &b, msg, sizeof msg), 0);
+	cr_assert(strstr(msg, "more than one shard"), "%s", msg);
+	report_free(&a);
+	report_free(&b);
+	make(&a, 0, 2, "a.log");
+	make(&c, 1, 2, "a.log");
+	for (size_t i = 0; i < c.ncases; i++)
+		c.cases[i].ordinal += 10;
+	cr_assert_eq(report_merge(&a, &c, msg, sizeof msg), 0, "%s", msg);
+	cr_assert(report_complete(&a));
+	cr_assert_eq(a.ncases, 6);
+	for (size_t i = 1; i < a.ncases; i++)
+		cr_assert_lt(a.cases[i - 1].ordinal, a.cases[i].ordinal);
+	report_free(&a);
+	report_free(&c);
+}
+
+Test(report_errno, names_and_numbers)
+{
+	char b[16];
+	cr_assert_eq(matrix_errno_parse("EIO"), EIO);
+	cr_assert_eq(matrix_errno_parse("ENOSPC"), ENOSPC);
+	cr_assert_eq(matrix_errno_parse("5"), 5);
+	cr_assert_eq(matrix_errno_parse("EWHAT"), 0);
+	cr_assert_eq(matrix_errno_parse("0"), 0);
+	cr_assert_eq(matrix_errno_parse("4096"), 0);
+	cr_assert_str_eq(matrix_errno_name(EIO, b), "EIO");
+	cr_assert_str_eq(matrix_errno_name(4000, b), "4000");
+}
