@@ -23,3 +23,13 @@ CC=clang run sanitize -DTORNPAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 # The fault matrix over corpus/oplogs with the gcc build (docs/matrix.md): writes
 # build/reports/matrix.{json,xml,md} for the CI's test and artifact views.
 scripts/matrix.sh build-gcc
+
+# Reproducers (docs/repro.md, docs/findings.md), with the gcc build: every saved finding
+# in corpus/repro must replay to exactly its expected verdicts, and the crash search over
+# the corpus logs must find no signature that corpus/repro lacks (known findings pass).
+tp=build-gcc/harness/tornpage
+"$tp" repro --quiet corpus/repro/*.repro
+for atomic in 512 4096; do
+  "$tp" crash --quiet --atomic "$atomic" --baseline corpus/repro corpus/oplogs/*.log
+done
+

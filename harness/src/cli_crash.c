@@ -1,20 +1,24 @@
 /* cli_crash.c — `tornpage crash LOG...`: every crash state of each log, judged. */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "baseline.h"
 #include "cli.h"
 #include "crash.h"
 #include "pager.h"
 #include "replay.h"
+#include "repro.h"
 #include "verdicts.h"
 
 static const char usage_text[] =
 	"usage: tornpage crash LOG... [--atomic 512|1024|4096|page] [--exhaustive K] [--samples N]\n"
 	"                      [--seed S] [--stop-on-first] [--strict] [--all-units] [--quiet]\n"
-	"                      [--max-findings N]\n\n"
+	"                      [--max-findings N] [--save DIR] [--baseline DIR]\n\n"
 	"Replays each log on a simulated disk. At every crash point (before and after every sync,\n"
 	"and at the end of every op) builds crash images — the disk plus any subset of the dirty\n"
 	"units (all subsets when at most K, default 12; else in-order prefixes, single omissions,\n"
@@ -22,7 +26,10 @@ static const char usage_text[] =
 	"I-OPEN, the pager's structural checks, I-ATOMIC, I-DURABLE, I-LEAK (fatal with --strict).\n"
 	"Only units of pages recovery reads are enumerated unless --all-units.\n"
 	"--atomic: the atomic write unit (default 512). --seed: random subsets (default 1).\n"
-	"Exit: 0 no violation, 1 violations, 2 bad usage or input.\n";
+	"--save DIR: write one reproducer per distinct finding signature into DIR (docs/repro.md).\n"
+	"--baseline DIR: findings whose signature a reproducer in DIR has are known; report new,\n"
+	"known and gone (reproducers that no longer give their verdicts); fail only on new ones.\n"
+	"Exit: 0 no violation (with --baseline: no new one), 1 violations, 2 bad usage or input.\n";
 
 typedef struct verdict_count {
 	const char *id;
@@ -36,7 +43,71 @@ typedef struct crash_out {
 	verdict_count counts[64];
 	size_t ncounts;
 	const char *name;
+	/* --save / --baseline (shared by every log of the run) */
+	const char *save_dir;
+	baseline *base;
+	repro_strset *saved;     /* signatures already saved (or skipped) in this run */
+	uint32_t cfg_unit;       /* --atomic as given: 0 = page */
+	uint64_t seed;
+	int save_err;
+	uint64_t known;          /* findings the baseline knows (not printed) */
 } crash_out;
+
+/* --baseline / --save for one finding: 1 when the baseline knows it (not printed). */
+static int known_or_save(crash_out *o, const crash_finding *f)
+{
+	char sig[REPRO_SIG_MAX], where[300], msg[700], path[4096], how[200];
+	if (!o->base && !o->save_dir)
+		return 0;
+	if (repro_finding_signature(sig, sizeof sig, o->log, f))
+		return 0;
+	replay_describe(o->log, f->at.op, where, sizeof where);
+	size_t l = strlen(where);
+	const char *base = strrchr(o->name, '/') ? strrchr(o->name, '/') + 1 : o->name;
+	snprintf(where + l, sizeof where - l, " of %s", base);
+	if (o->base) {
+		int k = baseline_note(o->base, sig, f->fatal, where);
+		if (k < 0)
+			o->save_err = 1;
+		if (k)
+			return 1;
+	}
+	if (!o->save_dir || repro_strset_has(o->saved, sig))
+		return 0;
+	repro r;
+	char at[16] = "page";
+	if (o->cfg_unit)
+		snprintf(at, sizeof at, "%u", o->cfg_unit);
+	snprintf(how, sizeof how, "tornpage crash --atomic %s --seed %" PRIu64 " %s", at, o->seed, base);
+	int rc = repro_from_finding(&r, o->log, f, o->cfg_unit, how, msg, sizeof msg);
+	if (rc) {
+		fprintf(stderr, "tornpage crash: --save: %s: %s: %s\n", o->name, sig, msg);
+		if (rc < 0)
+			o->save_err = 1;
+		return 0;
+	}
+	/* Every signature of the reproducer is covered from now on (one file per signature). */
+	for (size_t i = 0; i < r.expect.n; i++)
+		if (!repro_signature(sig, sizeof sig, r.expect.s[i], f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step,
+				     f->at.phase, o->log->ops[f->at.op].kind, f->unit_bytes, f->page_size) &&
+		    repro_strset_add(o->saved, sig))
+			o->save_err = 1;
+	int w = repro_save(&r, o->save_dir, NULL, path, sizeof path);
+	if (w < 0) {
+		fprintf(stderr, "tornpage crash: --save: %s: %s\n", o->save_dir, strerror(errno));
+		o->save_err = 1;
+	} else {
+		printf("%s %s\n", w ? "known  " : "saved  ", path);
+	}
+	repro_free(&r);
+	return 0;
+}
+
+static void diag_stderr(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s\n", msg);
+}
 
 static void print_finding(crash_out *o, const crash_finding *f)
 {
@@ -71,6 +142,10 @@ static void on_finding(void *arg, const crash_finding *f)
 		o->counts[i].findings++;
 		o->counts[i].states += f->states;
 	}
+	if (known_or_save(o, f)) {
+		o->known++;
+		return;
+	}
 	if (!o->quiet && o->printed < o->max_print) {
 		o->printed++;
 		print_finding(o, f);
@@ -92,6 +167,7 @@ int cli_crash(int argc, char **argv)
 	size_t nlogs = 0;
 	int quiet = 0;
 	uint64_t max_print = 20, v;
+	const char *save_dir = NULL, *base_dir = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *val;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -114,6 +190,18 @@ int cli_crash(int argc, char **argv)
 		} else if (cli_opt(argc, argv, &i, "--max-findings", &val)) {
 			if (cli_u64("crash", "--max-findings", val, &max_print))
 				return CLI_USAGE;
+		} else if (cli_opt(argc, argv, &i, "--save", &val)) {
+			if (!val || !*val) {
+				fprintf(stderr, "tornpage crash: --save needs a directory\n");
+				return CLI_USAGE;
+			}
+			save_dir = val;
+		} else if (cli_opt(argc, argv, &i, "--baseline", &val)) {
+			if (!val || !*val) {
+				fprintf(stderr, "tornpage crash: --baseline needs a directory\n");
+				return CLI_USAGE;
+			}
+			base_dir = val;
 		} else if (!strcmp(argv[i], "--stop-on-first")) {
 			cfg.stop_on_first = 1;
 		} else if (!strcmp(argv[i], "--strict")) {
@@ -144,6 +232,30 @@ int cli_crash(int argc, char **argv)
 		free(parsed);
 		return CLI_USAGE;
 	}
+	baseline base;
+	repro_strset saved = {0};
+	memset(&base, 0, sizeof base);
+	if (save_dir) {
+		struct stat sb;
+		if (stat(save_dir, &sb) || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "tornpage crash: --save: %s is not a directory\n", save_dir);
+			bad = 1;
+		}
+	}
+	if (base_dir && !bad) {
+		int b = baseline_load(&base, base_dir, REPRO_CRASH, diag_stderr, NULL);
+		if (b) {
+			fprintf(stderr, "tornpage crash: --baseline %s: %s\n", base_dir, b < 0 ? "out of memory" : "bad reproducer(s)");
+			bad = 1;
+		}
+	}
+	if (bad) {
+		baseline_free(&base);
+		for (size_t i = 0; i < nlogs; i++)
+			oplog_free(&parsed[i]);
+		free(parsed);
+		return CLI_USAGE;
+	}
 	char unit[16] = "page";
 	if (cfg.unit)
 		snprintf(unit, sizeof unit, "%u", cfg.unit);
@@ -152,7 +264,7 @@ int cli_crash(int argc, char **argv)
 	       cfg.strict ? ", strict" : "", cfg.all_units ? ", all units" : "");
 	crash_stats *stats = calloc(nlogs, sizeof *stats);
 	crash_out *outs = calloc(nlogs, sizeof *outs);
-	int rc = CLI_OK;
+	int rc = CLI_OK, model_fail = 0;
 	for (size_t i = 0; i < nlogs; i++) {
 		char msg[600] = "";
 		crash_out *o = &outs[i];
@@ -160,6 +272,11 @@ int cli_crash(int argc, char **argv)
 		o->quiet = quiet;
 		o->max_print = max_print;
 		o->name = logs[i];
+		o->save_dir = save_dir;
+		o->base = base_dir ? &base : NULL;
+		o->saved = &saved;
+		o->cfg_unit = cfg.unit;
+		o->seed = cfg.sub.seed;
 		cfg.progress = on_progress;
 		cfg.progress_arg = o;
 		printf("== %s (%zu ops, %zu-byte pages)\n", logs[i], parsed[i].nops, (size_t)1 << parsed[i].page_log2);
@@ -169,14 +286,15 @@ int cli_crash(int argc, char **argv)
 		if (r > 0) {
 			printf("FINDING I-MODEL: %s\n", msg);
 			rc = CLI_VIOLATIONS;
+			model_fail = 1;
 		} else if (r < 0) {
 			fprintf(stderr, "tornpage crash: %s: out of memory\n", logs[i]);
 			rc = CLI_USAGE;
 		}
 		if (stats[i].fatal && rc == CLI_OK)
 			rc = CLI_VIOLATIONS;
-		if (o->printed < stats[i].findings && !quiet)
-			printf("(%" PRIu64 " more findings not shown; --max-findings N)\n", stats[i].findings - o->printed);
+		if (o->printed + o->known < stats[i].findings && !quiet)
+			printf("(%" PRIu64 " more findings not shown; --max-findings N)\n", stats[i].findings - o->printed - o->known);
 		if (cfg.stop_on_first && stats[i].fatal)
 			break;
 	}
@@ -221,11 +339,26 @@ int cli_crash(int argc, char **argv)
 		for (size_t j = 0; j < nall; j++)
 			printf("%-18s %9" PRIu64 " %10" PRIu64 "\n", all[j].id, all[j].findings, all[j].states);
 	}
-	printf("\n%s\n", rc == CLI_VIOLATIONS ? "RESULT: violations found" : rc == CLI_OK ? "RESULT: no violation" : "RESULT: error");
+	int save_err = 0;
+	for (size_t i = 0; i < nlogs; i++)
+		save_err |= outs[i].save_err;
+	if (base_dir) {
+		printf("\n");
+		baseline_report(&base, stdout);
+		/* I-MODEL (a log that does not even replay) is never in a baseline */
+		if (rc == CLI_VIOLATIONS && !model_fail && !baseline_new_fatal(&base))
+			rc = CLI_OK;
+	}
+	if (save_err && rc == CLI_OK)
+		rc = CLI_USAGE;
+	printf("\n%s\n", rc == CLI_VIOLATIONS ? (base_dir ? "RESULT: new violations found" : "RESULT: violations found")
+			  : rc == CLI_OK ? (base_dir ? "RESULT: no new violation" : "RESULT: no violation") : "RESULT: error");
 	for (size_t i = 0; i < nlogs; i++)
 		oplog_free(&parsed[i]);
 	free(parsed);
 	free(stats);
 	free(outs);
+	baseline_free(&base);
+	repro_strset_free(&saved);
 	return rc;
 }
