@@ -20,9 +20,14 @@ CC=gcc run gcc
 CC=clang run clang
 CC=clang run sanitize -DTORNPAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
-# The fault matrix over corpus/oplogs with the gcc build (docs/matrix.md): writes
-# build/reports/matrix.{json,xml,md} for the CI's test and artifact views.
-scripts/matrix.sh build-gcc
+# Fuzzing (docs/fuzzing.md): each ctest above already replayed both fuzz corpora
+# (fuzz/image_corpus, fuzz/oplog_corpus). With clang, a 60-second smoke run of each
+# libFuzzer target, one worker, corpus untouched; a crash fails CI.
+if command -v clang >/dev/null; then
+  for target in image oplog; do
+    TORNPAGE_FUZZ_MERGE=0 TORNPAGE_FUZZ_WORKERS=1 scripts/fuzz.sh "$target" 60
+  done
+fi
 
 # Reproducers (docs/repro.md, docs/findings.md), with the gcc build: every saved finding
 # in corpus/repro must replay to exactly its expected verdicts, and the crash search over
@@ -33,3 +38,12 @@ for atomic in 512 4096; do
   "$tp" crash --quiet --atomic "$atomic" --baseline corpus/repro corpus/oplogs/*.log
 done
 
+# The fault matrix over corpus/oplogs with the gcc build (docs/matrix.md): writes
+# build/reports/matrix.{json,xml,md} for the CI's test and artifact views.
+scripts/matrix.sh build-gcc
+
+# Fault findings against the same baseline (docs/repro.md), once `tornpage matrix` has
+# --baseline (harness/src/baseline.h, baseline_sink).
+if "$tp" matrix --help 2>/dev/null | grep -q -- '--baseline'; then
+  "$tp" matrix --quiet --baseline corpus/repro corpus/oplogs/*.log
+fi

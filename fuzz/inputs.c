@@ -1,0 +1,48 @@
+/* inputs.c — decoding of fuzz inputs (see inputs.h; docs/fuzzing.md "Input formats"). */
+#include "inputs.h"
+
+#include <string.h>
+
+#include "format.h"
+
+#define SB_LOG2_OFF 8u /* superblock: page_size_log2, u32 LE */
+
+uint32_t fuzz_image_log2(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (data[0] < FUZZ_IMAGE_KEEP_LOG2)
+		return 10u + data[0] % 3u;
+	if (size - 1 < SB_LOG2_OFF + 4)
+		return 0;
+	return fmt_get32(data + 1 + SB_LOG2_OFF);
+}
+
+size_t fuzz_image_decode(const uint8_t *data, size_t size, uint8_t *out)
+{
+	size_t len = size - 1;
+	if (len)
+		memcpy(out, data + 1, len);
+	if (data[0] < FUZZ_IMAGE_KEEP_LOG2 && len >= SB_LOG2_OFF + 4)
+		fmt_put32(out + SB_LOG2_OFF, 10u + data[0] % 3u);
+	return len;
+}
+
+uint8_t fuzz_image_header_for(const uint8_t *file, size_t len)
+{
+	if (len < SB_LOG2_OFF + 4)
+		return FUZZ_IMAGE_KEEP_LOG2;
+	uint32_t log2 = fmt_get32(file + SB_LOG2_OFF);
+	return log2 >= 10 && log2 <= 12 ? (uint8_t)(log2 - 10) : (uint8_t)FUZZ_IMAGE_KEEP_LOG2;
+}
+
+int fuzz_oplog_decode(const uint8_t *data, size_t size, oplog *out)
+{
+	uint8_t head[FUZZ_OPLOG_MAX_INPUT];
+	size_t n = size < sizeof head ? size : sizeof head;
+	if (n)
+		memcpy(head, data, n);
+	if (n)
+		head[0] %= 2u;
+	return oplog_from_bytes(head, n, FUZZ_OPLOG_MAX_OPS, out);
+}
