@@ -42,8 +42,10 @@ done
 # build/reports/matrix.{json,xml,md} for the CI's test and artifact views.
 scripts/matrix.sh build-gcc
 
-# Fault findings against the same baseline (docs/repro.md), once `tornpage matrix` has
-# --baseline (harness/src/baseline.h, baseline_sink).
-if "$tp" matrix --help 2>/dev/null | grep -q -- '--baseline'; then
-  "$tp" matrix --quiet --baseline corpus/repro corpus/oplogs/*.log
-fi
+# Fault findings against the same baseline (docs/repro.md): every verdict of the matrix,
+# at both units, with and without lost writes, must be a known signature of corpus/repro.
+for atomic in 512 4096; do
+  for lw in "" --lost-writes; do
+    "$tp" matrix --quiet --atomic "$atomic" $lw --baseline corpus/repro corpus/oplogs/*.log
+  done
+done

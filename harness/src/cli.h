@@ -19,6 +19,8 @@ enum { CLI_OK = 0, CLI_VIOLATIONS = 1, CLI_USAGE = 2 };
 int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 /* --atomic 512|1024|4096|page → bytes (0 = page). */
 int cli_atomic(const char *cmd, const char *s, uint32_t *unit);
+/* An oplog_diag_fn that prints each "file:line: message" on its own line on stderr. */
+void cli_diag_stderr(void *arg, const char *msg);
 /* Load an op log; every bad line is printed to stderr as file:line: message. 0 or 1. */
 int cli_load_log(const char *path, oplog *log);
 /* Is argv[i] the option name (accepts --opt=value too); sets *val and advances *i. */

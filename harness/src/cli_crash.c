@@ -103,12 +103,6 @@ static int known_or_save(crash_out *o, const crash_finding *f)
 	return 0;
 }
 
-static void diag_stderr(void *arg, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "%s\n", msg);
-}
-
 static void print_finding(crash_out *o, const crash_finding *f)
 {
 	char what[200];
@@ -243,7 +237,7 @@ int cli_crash(int argc, char **argv)
 		}
 	}
 	if (base_dir && !bad) {
-		int b = baseline_load(&base, base_dir, REPRO_CRASH, diag_stderr, NULL);
+		int b = baseline_load(&base, base_dir, REPRO_CRASH, cli_diag_stderr, NULL);
 		if (b) {
 			fprintf(stderr, "tornpage crash: --baseline %s: %s\n", base_dir, b < 0 ? "out of memory" : "bad reproducer(s)");
 			bad = 1;

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "baseline.h"
 #include "cli.h"
 #include "matrix.h"
 #include "pager.h"
@@ -18,7 +20,8 @@ static const char matrix_usage[] =
 	"usage: tornpage matrix LOG... [--io simdisk|posix] [--points GLOB[,GLOB]] [--modes once,persist]\n"
 	"                       [--errno EIO,ENOSPC,...] [--lost-writes] [--no-images]\n"
 	"                       [--seed S] [--shard I/N] [--continue N] [--atomic 512|1024|2048|4096|page]\n"
-	"                       [--json F] [--junit F] [--md F] [--max-findings N] [--quiet]\n\n"
+	"                       [--json F] [--junit F] [--md F] [--max-findings N] [--quiet]\n"
+	"                       [--save DIR] [--baseline DIR]\n\n"
 	"A dry run counts how often each fault point is reached; then one case per (point, nth hit,\n"
 	"mode, errno) runs from a snapshot taken before the op the hit falls in. once fails that hit\n"
 	"only; persist fails it and every later call of any point. Verdicts per case: F-SILENT (the\n"
@@ -29,8 +32,12 @@ static const char matrix_usage[] =
 	"--lost-writes: a failed sync persists a seeded subset of its units, the rest is lost.\n"
 	"--no-images: F-* verdicts only (posix never judges images: no crash simulation there).\n"
 	"--shard I/N: only cases with ordinal % N == I (join the JSON with tornpage merge).\n"
+	"--save DIR: write one reproducer per distinct finding signature into DIR (docs/repro.md).\n"
+	"--baseline DIR: verdicts whose signature a fault reproducer in DIR has are known; report\n"
+	"new, known and gone (reproducers that no longer give their verdicts); fail only on new ones.\n"
 	"Defaults: simdisk, every point, both modes, EIO, seed 1, atomic 512. docs/matrix.md.\n"
-	"Exit: 0 no fatal verdict, 1 fatal verdicts (I-LEAK is not fatal), 2 bad usage or input.\n";
+	"Exit: 0 no fatal verdict (with --baseline: no new one), 1 fatal verdicts (I-LEAK is not\n"
+	"fatal), 2 bad usage or input.\n";
 
 static const char merge_usage[] =
 	"usage: tornpage merge A.json B.json ... [--json OUT] [--junit OUT] [--md OUT] [--partial] [--quiet]\n\n"
@@ -208,6 +215,7 @@ int cli_matrix(int argc, char **argv)
 	matrix_cfg cfg;
 	outputs out = {0};
 	const char **logs = calloc((size_t)argc, sizeof *logs);
+	const char *save_dir = NULL, *base_dir = NULL;
 	size_t nlogs = 0;
 	uint64_t v, max_print = 20;
 	int rc = CLI_USAGE;
@@ -274,6 +282,18 @@ int cli_matrix(int argc, char **argv)
 				goto done;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			out.quiet = 1;
+		} else if (cli_opt(argc, argv, &i, "--save", &val)) {
+			if (!val || !*val) {
+				fprintf(stderr, "tornpage matrix: --save needs a directory\n");
+				goto done;
+			}
+			save_dir = val;
+		} else if (cli_opt(argc, argv, &i, "--baseline", &val)) {
+			if (!val || !*val) {
+				fprintf(stderr, "tornpage matrix: --baseline needs a directory\n");
+				goto done;
+			}
+			base_dir = val;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			fprintf(stderr, "tornpage matrix: unknown option '%s'\n%s", argv[i], matrix_usage);
 			goto done;
@@ -300,15 +320,51 @@ int cli_matrix(int argc, char **argv)
 	int bad = 0;
 	for (size_t i = 0; i < nlogs; i++)
 		bad |= cli_load_log(logs[i], &parsed[i]);
+	baseline base;
+	baseline_sink sink;
+	char how[160];
+	memset(&base, 0, sizeof base);
+	memset(&sink, 0, sizeof sink);
+	if (save_dir && !bad) {
+		struct stat sb;
+		if (stat(save_dir, &sb) || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "tornpage matrix: --save: %s is not a directory\n", save_dir);
+			bad = 1;
+		}
+	}
+	if (base_dir && !bad) {
+		int b = baseline_load(&base, base_dir, REPRO_FAULT, cli_diag_stderr, NULL);
+		if (b) {
+			fprintf(stderr, "tornpage matrix: --baseline %s: %s\n", base_dir,
+				b < 0 ? "out of memory" : "bad reproducer(s)");
+			bad = 1;
+		}
+	}
 	matrix_out o;
 	memset(&o, 0, sizeof o);
 	o.quiet = out.quiet;
 	o.max_print = max_print;
 	if (bad || report_init(&o.rep, &cfg)) {
+		baseline_free(&base);
 		for (size_t i = 0; i < nlogs; i++)
 			oplog_free(&parsed[i]);
 		free(parsed);
 		goto done;
+	}
+	if (save_dir || base_dir) {
+		/* Reproducers are built after each log's matrix (baseline.h: replaying a case
+		 * inside the matrix's callback would disturb libfiu's state). */
+		char u[16] = "page";
+		if (cfg.unit)
+			snprintf(u, sizeof u, "%u", cfg.unit);
+		snprintf(how, sizeof how, "tornpage matrix --atomic %s%s --seed %" PRIu64, u,
+			 cfg.lost_writes ? " --lost-writes" : "", cfg.seed);
+		sink.save_dir = save_dir;
+		sink.base = base_dir ? &base : NULL;
+		sink.unit = cfg.unit;
+		sink.how = how;
+		cfg.on_case = baseline_sink_on_case;
+		cfg.on_case_arg = &sink;
 	}
 	cfg.on_result = on_result;
 	cfg.result_arg = &o;
@@ -337,8 +393,12 @@ int cli_matrix(int argc, char **argv)
 		o.name = logs[i];
 		printf("== %s (%zu ops, %zu-byte pages)\n", logs[i], parsed[i].nops, (size_t)1 << parsed[i].page_log2);
 		fflush(stdout);
+		if (cfg.on_case && baseline_sink_begin(&sink, &parsed[i], logs[i]))
+			fprintf(stderr, "tornpage matrix: %s: cannot locate its fault hits for --save/--baseline\n", logs[i]);
 		int r = matrix_run(&parsed[i], &cfg, &ordinal, &st, msg, sizeof msg);
 		cli_progress_done();
+		if (cfg.on_case)
+			baseline_sink_end(&sink);
 		o.rep.logs[li].cases = st.cases;
 		o.rep.logs[li].seconds = st.seconds;
 		o.rep.seconds += st.seconds;
@@ -369,7 +429,21 @@ int cli_matrix(int argc, char **argv)
 	print_summary(&o.rep, stdout);
 	if (write_outputs(&o.rep, &out, "matrix"))
 		rc = CLI_USAGE;
-	printf("\n%s\n", rc == CLI_VIOLATIONS ? "RESULT: violations found" : rc == CLI_OK ? "RESULT: no violation" : "RESULT: error");
+	if (base_dir) {
+		printf("\n");
+		baseline_report(&base, stdout);
+		/* a log that does not replay (I-MODEL) is never in a baseline */
+		if (rc == CLI_VIOLATIONS && !t.log_errors && !baseline_new_fatal(&base))
+			rc = CLI_OK;
+	}
+	if (sink.err && rc != CLI_USAGE) {
+		fprintf(stderr, "tornpage matrix: --save/--baseline failed (out of memory or a write error)\n");
+		rc = CLI_USAGE;
+	}
+	printf("\n%s\n", rc == CLI_VIOLATIONS ? (base_dir ? "RESULT: new violations found" : "RESULT: violations found")
+			  : rc == CLI_OK ? (base_dir ? "RESULT: no new violation" : "RESULT: no violation") : "RESULT: error");
+	baseline_sink_free(&sink);
+	baseline_free(&base);
 	report_free(&o.rep);
 	for (size_t i = 0; i < nlogs; i++)
 		oplog_free(&parsed[i]);

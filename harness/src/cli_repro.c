@@ -22,12 +22,6 @@ static const char repro_usage[] =
 	"(docs/repro.md), for baselines and the fuzzer.\n"
 	"Exit: 0 every file found exactly its expected verdicts, 1 some differ, 2 a bad file.\n";
 
-static void diag_stderr(void *arg, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "%s\n", msg);
-}
-
 static void ids_line(const repro_strset *set, char *out, size_t n)
 {
 	out[0] = '\0';
@@ -67,7 +61,7 @@ int cli_repro(int argc, char **argv)
 		if (argv[i][0] == '-' && argv[i][1])
 			continue;
 		repro r;
-		int p = repro_load(argv[i], &r, diag_stderr, NULL);
+		int p = repro_load(argv[i], &r, cli_diag_stderr, NULL);
 		if (p) {
 			if (p < 0)
 				fprintf(stderr, "tornpage repro: %s: out of memory\n", argv[i]);
@@ -167,7 +161,7 @@ int cli_shrink(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	repro r, s;
-	if (repro_load(in, &r, diag_stderr, NULL))
+	if (repro_load(in, &r, cli_diag_stderr, NULL))
 		return CLI_USAGE;
 	shrink_stats st;
 	char msg[640];

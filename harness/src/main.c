@@ -77,7 +77,7 @@ int cli_atomic(const char *cmd, const char *s, uint32_t *unit)
 	return -1;
 }
 
-static void diag_stderr(void *arg, const char *msg)
+void cli_diag_stderr(void *arg, const char *msg)
 {
 	(void)arg;
 	fprintf(stderr, "%s\n", msg);
@@ -85,7 +85,7 @@ static void diag_stderr(void *arg, const char *msg)
 
 int cli_load_log(const char *path, oplog *log)
 {
-	return oplog_load(path, log, diag_stderr, NULL) ? 1 : 0;
+	return oplog_load(path, log, cli_diag_stderr, NULL) ? 1 : 0;
 }
 
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **val)

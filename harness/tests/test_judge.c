@@ -18,6 +18,7 @@
 #include "replay.h"
 #include "simdisk.h"
 #include "subsets.h"
+#include "verdicts.h"
 
 /* ---- fixtures ---- */
 
@@ -484,4 +485,27 @@ Test(judge_verdicts, a_torn_protected_copy_is_i_prot_crc_at_its_page)
 	/* The model sees the damaged content too. */
 	cr_assert_geq(has(&v, "I-DURABLE"), 0, "%s", dump(&v));
 	run_free(&r);
+}
+
+/* docs/invariants.md has a table row for every verdict the harness can give (its own and
+ * the pager's structural ones), so a new id cannot land undocumented. */
+Test(verdict_table, documents_every_id)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/docs/invariants.md", TORNPAGE_SOURCE_DIR);
+	FILE *f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open %s", path);
+	static char text[1 << 17];
+	size_t len = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	cr_assert_lt(len, sizeof text - 1, "docs/invariants.md grew past the test's buffer");
+	text[len] = '\0';
+	size_t n;
+	const verdict_info *all = verdict_all(&n);
+	cr_assert_gt(n, 20);
+	for (size_t i = 0; i < n; i++) {
+		char row[64];
+		snprintf(row, sizeof row, "| %s |", all[i].id);
+		cr_assert(strstr(text, row), "docs/invariants.md has no row for %s", all[i].id);
+	}
 }

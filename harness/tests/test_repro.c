@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -474,4 +475,68 @@ Test(repro_cli, exit_codes_same_differs_bad)
 	unlink(wrong);
 	unlink(bad);
 	rmdir(dir);
+}
+
+static size_t count_repros(const char *dir)
+{
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d);
+	size_t n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += strstr(e->d_name, ".repro") != NULL;
+	closedir(d);
+	return n;
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	cr_assert_not_null(d);
+	char p[PATH_MAX];
+	for (struct dirent *e; (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* --save then --baseline, for crash and for matrix: what a run saves is exactly what a
+ * later run knows; an empty baseline knows nothing; saved files replay. */
+static void save_then_baseline(const char *cmd, const char *log_text)
+{
+	char dir[] = "/tmp/test-save-XXXXXX", empty[] = "/tmp/test-empty-XXXXXX", log[256], args[1024];
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_not_null(mkdtemp(empty));
+	snprintf(log, sizeof log, "%s/case.log", empty);
+	write_file(log, log_text);
+	snprintf(args, sizeof args, "%s --quiet --save %s %s", cmd, dir, log);
+	cr_assert_eq(run_cli(args), 1, "%s finds violations in this log", cmd);
+	size_t saved = count_repros(dir);
+	cr_assert_gt(saved, 0, "%s --save wrote no reproducer", cmd);
+	snprintf(args, sizeof args, "%s --quiet --save %s %s", cmd, dir, log);
+	cr_assert_eq(run_cli(args), 1);
+	cr_assert_eq(count_repros(dir), saved, "a second --save of the same findings adds nothing");
+	snprintf(args, sizeof args, "repro --quiet %s/*.repro", dir);
+	cr_assert_eq(run_cli(args), 0, "every saved reproducer replays to its verdicts");
+	snprintf(args, sizeof args, "%s --quiet --baseline %s %s", cmd, dir, log);
+	cr_assert_eq(run_cli(args), 0, "everything %s finds is in the baseline it saved", cmd);
+	snprintf(args, sizeof args, "%s --quiet --baseline %s %s", cmd, empty, log);
+	cr_assert_eq(run_cli(args), 1, "an empty baseline knows nothing");
+	snprintf(args, sizeof args, "%s --quiet --save %s/missing %s", cmd, dir, log);
+	cr_assert_eq(run_cli(args), 2, "--save needs an existing directory");
+	remove_dir(dir);
+	remove_dir(empty);
+}
+
+Test(repro_cli, crash_save_then_baseline)
+{
+	save_then_baseline("crash", "create 10\npalloc p\npwrite p 3\n");
+}
+
+Test(repro_cli, matrix_save_then_baseline)
+{
+	save_then_baseline("matrix", "create 10\nalloc a\nfree a\npalloc p\npfree p\n");
 }
