@@ -24,7 +24,7 @@
 	  "the selected metadata copy passes its own CRC and the superblock's CRC")           \
 	X(META_VALID, "I-META-VALID", "a metadata copy is valid by the recovery rule")          \
 	X(META_FIT, "I-META-FIT",                                                              \
-	  "the chosen metadata's bitmap fits before its trailer: total_pages <= (ps-28)*8")   \
+	  "a metadata copy recovery reads has a bitmap that fits before its trailer: total_pages <= (ps-28)*8") \
 	X(META_TOTAL, "I-META-TOTAL", "total_pages >= 4 and total_pages * ps <= file length")   \
 	X(META_RESERVED, "I-META-RESERVED", "pages 0, 1 and 2 are marked allocated")            \
 	X(META_FREECOUNT, "I-META-FREECOUNT",                                                  \
@@ -34,7 +34,7 @@
 	X(DIR_INDEX, "I-DIR-INDEX",                                                            \
 	  "the directory index is valid: CRC when count > 0, count <= (ps-28)/17, selectors 0/1") \
 	X(DIR_COPY, "I-DIR-COPY",                                                              \
-	  "each block's active directory page is readable (CRC and capacity)")                \
+	  "each block's active directory page is readable (CRC, entries before the trailer)") \
 	X(REF_RANGE, "I-REF-RANGE", "every referenced page is >= 3 and < total_pages")          \
 	X(REF_ALLOC, "I-REF-ALLOC", "every referenced page is allocated in the bitmap")         \
 	X(REF_UNIQUE, "I-REF-UNIQUE", "no page is referenced twice")                            \
@@ -101,7 +101,7 @@ typedef enum check_dir_state {
 	CHECK_DIR_UNREAD = 0,  /* not read yet */
 	CHECK_DIR_WALKED,      /* decoded, and its entries were checked for an earlier block */
 	CHECK_DIR_BAD_CRC,     /* trailer CRC does not match */
-	CHECK_DIR_BAD_CAP,     /* CRC matches, capacity is not the page size's */
+	CHECK_DIR_BAD_CAP,     /* CRC matches, its capacity's entries would pass the trailer */
 } check_dir_state;
 
 static void check_report(check_ctx *c, check_inv inv, uint64_t page, uint64_t offset,
@@ -250,8 +250,23 @@ static void check_meta_bitmap(check_ctx *c, const uint8_t *raw)
 	}
 }
 
+/* I-META-FIT for a copy that passed its CRC but that recovery rejects because its
+ * bitmap would run past the trailer; `then` says what recovery does next. */
+static void check_meta_fit(check_ctx *c, uint64_t page, const char *role, const char *then)
+{
+	check_report(c, INV_META_FIT, page, page * c->ps,
+		     "metadata %s%s: expected total_pages <= %" PRIu64
+		     " (bitmap before the trailer), found %" PRIu64 "; %s",
+		     check_meta_name(page), role, fmt_max_bitmap_pages(c->ps),
+		     fmt_get64(c->img + page * c->ps), then);
+}
+
 /* I-META-ACTIVE, I-META-VALID, I-META-FIT, then the bitmap checks, choosing the copy
- * exactly as open_meta does. Leaves c->have_meta set when a copy decoded. */
+ * exactly as open_meta does: a copy decodes when its trailer matches and its bitmap
+ * fits (the seed's MetaPage::from_bytes); the selected copy is used if it decodes and
+ * the superblock's CRC matches, else the other one if it decodes. ACTIVE and FIT name
+ * why the selected copy was passed over, VALID says that no copy was left. Leaves
+ * c->have_meta set when a copy decoded. */
 static void check_meta(check_ctx *c, const fmt_sb *sb)
 {
 	size_t ps = c->ps;
@@ -259,30 +274,46 @@ static void check_meta(check_ctx *c, const fmt_sb *sb)
 	const uint8_t *mp = c->img + page * ps;
 	uint32_t whole, want, found;
 	int own = fmt_meta_crc_ok(mp, ps, &whole);
+	int fits = fmt_meta_fits(mp, ps);
 
-	if (!(own && whole == sb->meta_checksum)) {
+	if (!(own && fits && whole == sb->meta_checksum)) {
 		uint64_t alt = FMT_META_A + FMT_META_B - page;
 		const uint8_t *ap = c->img + alt * ps;
-		int alt_ok = fmt_meta_crc_ok(ap, ps, NULL);
-		const char *then = alt_ok ? "recovery falls back to" : "no fallback: invalid";
+		int alt_own = fmt_meta_crc_ok(ap, ps, NULL);
+		int alt_fits = fmt_meta_fits(ap, ps);
+		char then[48];
+		snprintf(then, sizeof then, "%s %s",
+			 alt_own && alt_fits ? "recovery falls back to" : "no fallback: invalid",
+			 check_meta_name(alt));
+		/* In the seed's order: the trailer, the fit (both in from_bytes), then the
+		 * superblock's CRC. */
 		if (!own) {
 			check_trailer(c, mp, 0, &want, &found);
 			check_report(c, INV_META_ACTIVE, page, page * ps + ps - FMT_TRAILER,
-				     "metadata %s (selected): expected trailer CRC 0x%08x, found 0x%08x; %s %s",
-				     check_meta_name(page), want, found, then, check_meta_name(alt));
+				     "metadata %s (selected): expected trailer CRC 0x%08x, found 0x%08x; %s",
+				     check_meta_name(page), want, found, then);
+		} else if (!fits) {
+			check_meta_fit(c, page, " (selected)", then);
 		} else {
 			/* A page with a valid trailer always has the CRC-32 residue as its
 			 * whole-page CRC, so this fires on a damaged superblock field. */
 			check_report(c, INV_META_ACTIVE, page, page * ps,
-				     "metadata %s (selected): expected whole-page CRC 0x%08x (superblock byte %u), found 0x%08x; %s %s",
-				     check_meta_name(page), sb->meta_checksum, CHECK_OFF_SB_CRC, whole, then,
-				     check_meta_name(alt));
+				     "metadata %s (selected): expected whole-page CRC 0x%08x (superblock byte %u), found 0x%08x; %s",
+				     check_meta_name(page), sb->meta_checksum, CHECK_OFF_SB_CRC, whole, then);
 		}
-		if (!alt_ok) {
+		if (!alt_own) {
 			check_trailer(c, ap, 0, &want, &found);
 			check_report(c, INV_META_VALID, alt, alt * ps + ps - FMT_TRAILER,
 				     "expected a valid metadata copy, found none (%s: trailer CRC expected 0x%08x, found 0x%08x)",
 				     check_meta_name(alt), want, found);
+			return;
+		}
+		if (!alt_fits) {
+			check_meta_fit(c, alt, "", "no copy left");
+			check_report(c, INV_META_VALID, alt, alt * ps,
+				     "expected a valid metadata copy, found none (%s: total_pages %" PRIu64
+				     " does not fit its bitmap before the trailer)",
+				     check_meta_name(alt), fmt_get64(ap));
 			return;
 		}
 		page = alt;
@@ -299,17 +330,9 @@ static void check_meta(check_ctx *c, const fmt_sb *sb)
 		}
 		c->meta.bitmap_cap = 1;
 	}
-	int d = fmt_meta_decode(mp, ps, &c->meta);
-	if (d == -2) {
+	/* The fit was tested above: only the bitmap's allocation can fail. */
+	if (fmt_meta_decode(mp, ps, &c->meta) != 0) {
 		c->oom = 1;
-		return;
-	}
-	if (d < 0) {
-		/* open_meta does not fall back here: the copy passed its CRC. */
-		check_report(c, INV_META_FIT, page, page * ps,
-			     "metadata %s: expected total_pages <= %" PRIu64
-			     " (bitmap before the trailer), found %" PRIu64,
-			     check_meta_name(page), fmt_max_bitmap_pages(ps), fmt_get64(mp));
 		return;
 	}
 	c->have_meta = 1;
@@ -424,8 +447,8 @@ static int check_dir_read(check_ctx *c, uint64_t page, fmt_entry *ents, int *wal
 	if (c->dir_state[page] == CHECK_DIR_BAD_CRC)
 		snprintf(why, whylen, "page %" PRIu64 " failing its trailer CRC", page);
 	else
-		snprintf(why, whylen, "page %" PRIu64 " with capacity %" PRIu32 ", not %" PRIu32, page,
-			 fmt_get32(dp), fmt_dir_capacity(c->ps));
+		snprintf(why, whylen, "page %" PRIu64 " with capacity %" PRIu32 ", more than %" PRIu32,
+			 page, fmt_dir_page_capacity(dp), fmt_dir_capacity(c->ps));
 	return -1;
 }
 
@@ -446,7 +469,7 @@ static uint32_t check_page_crc(check_ctx *c, uint64_t page)
 /* The checks of one in-use entry (slot s of block b, read from directory page dir). */
 static void check_entry(check_ctx *c, uint32_t b, uint32_t s, uint64_t dir, const fmt_entry *e)
 {
-	uint32_t cap = fmt_dir_capacity(c->ps);
+	uint32_t cap = fmt_dir_capacity(c->ps); /* the id stride, whatever the page's capacity */
 	uint64_t id = (uint64_t)b * cap + s;
 	uint64_t eoff = dir * c->ps + FMT_DIR_HDR + (uint64_t)s * FMT_ENTRY_LEN;
 	char what[64];
@@ -520,6 +543,7 @@ static void check_blocks(check_ctx *c, const fmt_dir_ref *refs, uint32_t n)
 		 * second reference is the I-REF-UNIQUE; repeating each entry adds nothing. */
 		if (walked)
 			continue;
+		/* Slots past the page's own capacity were decoded as free. */
 		for (uint32_t s = 0; s < cap; s++)
 			if (ents[s].in_use)
 				check_entry(c, b, s, used, &ents[s]);
@@ -580,8 +604,9 @@ int pager_check(const char *path, const pager_io *io, pager_violation_fn fn, voi
 		rc = pager_io_error(e);
 		goto done;
 	}
-	/* An empty file cannot be mapped (posix refuses, as memmap2 does): it is checked
-	 * as an empty image, which I-SB-SIZE reports. */
+	/* An empty file is not mapped (mmap refuses length 0; the seed's memmap2 maps it
+	 * as an empty slice): it is checked as an empty image, which I-SB-SIZE reports,
+	 * as pager_open refuses it without mapping. */
 	if (len > 0 && (e = io->map(io->ctx, "check/map", file, len, &map))) {
 		map = NULL;
 		rc = pager_io_error(e);

@@ -22,7 +22,7 @@ static const char *const messages[PAGER_ERR_COUNT] = {
 	"PAGER_EIO: I/O error (see pager_last_errno)",
 	"PAGER_EINVALID_PAGE_SIZE: page_size_log2 must be at least 10 (and at most 30 here)",
 	"PAGER_ECORRUPT_SUPERBLOCK: superblock missing, bad magic or version, bad metadata selector, or file shorter than 4 pages",
-	"PAGER_ECORRUPT_METADATA: no valid metadata copy (or the chosen one does not fit its page or the file)",
+	"PAGER_ECORRUPT_METADATA: no valid metadata copy, or total_pages names a page the file does not hold",
 	"PAGER_EOUT_OF_BOUNDS: page or protected id out of range",
 	"PAGER_ERESERVED_PAGE: pages 0-2 are reserved",
 	"PAGER_EDOUBLE_FREE: page or protected id already free",

@@ -51,9 +51,9 @@ int fmt_meta_crc_ok(const uint8_t *page, size_t ps, uint32_t *whole_page_crc)
 int fmt_meta_decode(const uint8_t *page, size_t ps, fmt_meta *m)
 {
 	uint64_t total = fmt_get64(page);
-	/* The bitmap must fit between the header and the trailer: the seed would slice
-	 * past the page here. Checked before any size arithmetic can overflow. */
-	if (total > fmt_max_bitmap_pages(ps))
+	/* The bitmap must fit between the header and the trailer (the seed's from_bytes
+	 * returns None otherwise). Checked before any size arithmetic can overflow. */
+	if (!fmt_meta_fits(page, ps))
 		return -1;
 	size_t blen = fmt_bitmap_len(total);
 	if (blen > m->bitmap_cap || !m->bitmap) { /* never NULL: memcpy(NULL, .., 0) is UB */
@@ -132,10 +132,12 @@ int fmt_dir_decode(const uint8_t *page, size_t ps, fmt_entry *entries)
 {
 	if (fmt_crc(0, page, ps - FMT_TRAILER) != fmt_get32(page + ps - FMT_TRAILER))
 		return -1;
-	uint32_t cap = fmt_dir_capacity(ps);
-	/* A capacity other than the page size's would make the seed index past its
-	 * entries array or past the page; such a copy is treated as unreadable. */
-	if (fmt_get32(page) != cap)
+	uint32_t max = fmt_dir_capacity(ps);
+	uint32_t cap = fmt_dir_page_capacity(page);
+	/* Any capacity whose entries end before the trailer is the seed's; more would
+	 * run past the page, and the seed's from_bytes refuses it. Compared as counts,
+	 * so 8 + 30 * cap cannot overflow. */
+	if (cap > max)
 		return -1;
 	const uint8_t *p = page + FMT_DIR_HDR;
 	for (uint32_t i = 0; i < cap; i++, p += FMT_ENTRY_LEN) {
@@ -146,12 +148,13 @@ int fmt_dir_decode(const uint8_t *page, size_t ps, fmt_entry *entries)
 		entries[i].generation = fmt_get64(p + 18);
 		entries[i].checksum = fmt_get32(p + 26);
 	}
+	/* Slots the page does not have: free, so walking max slots finds nothing there. */
+	memset(entries + cap, 0, (size_t)(max - cap) * sizeof *entries);
 	return 0;
 }
 
-void fmt_dir_encode(uint8_t *page, size_t ps, const fmt_entry *entries)
+void fmt_dir_encode(uint8_t *page, size_t ps, const fmt_entry *entries, uint32_t cap)
 {
-	uint32_t cap = fmt_dir_capacity(ps);
 	memset(page, 0, ps);
 	fmt_put32(page, cap);
 	uint8_t *p = page + FMT_DIR_HDR;

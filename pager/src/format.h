@@ -74,8 +74,15 @@ typedef struct fmt_meta {
 } fmt_meta;
 /* Own-trailer CRC over bytes 0..ps-4, and the whole-page CRC the superblock stores. */
 int fmt_meta_crc_ok(const uint8_t *page, size_t ps, uint32_t *whole_page_crc);
-/* Decode a metadata page whose trailer was verified. Fails (returns -1) when the bitmap
- * would not fit before the trailer (the seed would slice past the page). */
+/* Whether the bitmap total_pages calls for ends at or before the trailer. The seed's
+ * MetaPage::from_bytes returns None for a copy that fails this, exactly as for a bad
+ * CRC: recovery then falls back to the other copy. */
+static inline int fmt_meta_fits(const uint8_t *page, size_t ps)
+{
+	return fmt_get64(page) <= fmt_max_bitmap_pages(ps);
+}
+/* Decode a metadata page whose trailer was verified. Returns -1 when it does not fit
+ * (fmt_meta_fits), -2 when the bitmap cannot be allocated, else 0. */
 int fmt_meta_decode(const uint8_t *page, size_t ps, fmt_meta *m);
 /* Encode into a whole page (zeroes it first) and store the trailer; returns the
  * whole-page CRC for the superblock. The caller guarantees the bitmap fits. */
@@ -105,8 +112,16 @@ typedef struct fmt_entry {
 	uint64_t generation;  /* protected commits so far */
 	uint32_t checksum;    /* CRC of the full active copy at its last commit */
 } fmt_entry;
-/* Verifies trailer and capacity; decodes fmt_dir_capacity(ps) entries. 0 or -1. */
+/* Verifies the trailer and that the page's own capacity (bytes 0..4) fits: 8 + 30 *
+ * capacity <= ps - 4, i.e. capacity <= fmt_dir_capacity(ps), as the seed's
+ * DirPage::from_bytes does. Decodes that many entries into entries[0..capacity) and
+ * zeroes (frees) the rest of entries[0..fmt_dir_capacity(ps)), so a caller may always
+ * walk fmt_dir_capacity(ps) slots. 0 or -1. */
 int fmt_dir_decode(const uint8_t *page, size_t ps, fmt_entry *entries);
-void fmt_dir_encode(uint8_t *page, size_t ps, const fmt_entry *entries);
+/* The capacity a directory page stores; meaningful after fmt_dir_decode returned 0. */
+static inline uint32_t fmt_dir_page_capacity(const uint8_t *page) { return fmt_get32(page); }
+/* Encode `cap` entries (cap <= fmt_dir_capacity(ps)) and store cap as the capacity:
+ * the seed writes a page back with the capacity it was read with. */
+void fmt_dir_encode(uint8_t *page, size_t ps, const fmt_entry *entries, uint32_t cap);
 
 #endif

@@ -14,11 +14,14 @@ static void release(pager *p)
 {
 	fmt_meta_free(&p->meta);
 	free(p->blocks);
+	free(p->block_cap);
 	free(p->entries);
 	free(p);
 }
 
-/* Allocate the pager and its fixed-size arrays for page size 2^log2. */
+/* Allocate the pager for page size 2^log2. The directory arrays start empty: they
+ * grow with the blocks in use (pager_reserve_blocks), never to the most page 0 could
+ * index (about 1.5 GB of references at 2^30-byte pages). */
 static int pager_new(const pager_io *io, unsigned log2, pager **out)
 {
 	pager *p = calloc(1, sizeof *p);
@@ -27,13 +30,32 @@ static int pager_new(const pager_io *io, unsigned log2, pager **out)
 	p->io = io ? *io : *pager_io_posix();
 	p->log2 = log2;
 	p->ps = (size_t)1 << log2;
-	p->cap = fmt_dir_capacity(p->ps);
-	p->blocks = calloc(fmt_max_dir_blocks(p->ps), sizeof *p->blocks);
-	if (!p->blocks) {
-		release(p);
-		return PAGER_ENOMEM;
-	}
+	p->epp = fmt_dir_capacity(p->ps);
 	*out = p;
+	return PAGER_OK;
+}
+
+int pager_reserve_blocks(pager *p, uint32_t n)
+{
+	if (n <= p->room)
+		return PAGER_OK;
+	/* Exactly n: a block is added once per epp protected pages, and at large page
+	 * sizes one block's entries are big enough that doubling would waste a lot. */
+	if ((size_t)n > SIZE_MAX / sizeof(fmt_entry) / p->epp)
+		return PAGER_ENOMEM;
+	fmt_dir_ref *blocks = realloc(p->blocks, (size_t)n * sizeof *blocks);
+	if (!blocks)
+		return PAGER_ENOMEM;
+	p->blocks = blocks;
+	uint32_t *caps = realloc(p->block_cap, (size_t)n * sizeof *caps);
+	if (!caps)
+		return PAGER_ENOMEM;
+	p->block_cap = caps;
+	fmt_entry *ents = realloc(p->entries, (size_t)n * p->epp * sizeof *ents);
+	if (!ents)
+		return PAGER_ENOMEM;
+	p->entries = ents;
+	p->room = n;
 	return PAGER_OK;
 }
 
@@ -74,7 +96,7 @@ int pager_create(const char *path, unsigned log2, const pager_io *io, pager **ou
 		rc = pager_io_error(e);
 		goto fail;
 	}
-	p->map_len = len;
+	p->map_len = p->file_len = len;
 
 	/* new_for_capacity(4): pages 0-2 allocated, page 3 free, generation 0. */
 	p->meta.bitmap = calloc(1, 1);
@@ -107,29 +129,29 @@ fail:
 	return rc;
 }
 
-/* Select the metadata copy as the seed does: the active one if its own trailer and the
- * superblock's whole-page CRC both match, else the other one if its own trailer does.
- * A copy that passes its CRC but whose bitmap cannot fit its page (the seed would
- * slice past it) is an error, not a fallback. */
+/* Select the metadata copy as the seed does. A copy decodes when its own trailer
+ * matches and its bitmap fits before the trailer (MetaPage::from_bytes: None for
+ * either failure, so both fall back alike). The selected copy is used if it decodes
+ * and the superblock's whole-page CRC matches it, else the other one if it decodes;
+ * else CorruptMetadata. total_pages is trusted as the seed trusts it: a file shorter
+ * than total_pages pages opens, and each later access checks the mapping. */
 static int open_meta(pager *p, const fmt_sb *sb)
 {
 	uint8_t sel = sb->active_meta;
 	uint32_t whole;
 	const uint8_t *page = pages_of(p, FMT_META_A + sel);
-	if (!(fmt_meta_crc_ok(page, p->ps, &whole) && whole == sb->meta_checksum)) {
+	if (!(fmt_meta_crc_ok(page, p->ps, &whole) && fmt_meta_fits(page, p->ps) &&
+	      whole == sb->meta_checksum)) {
 		sel = 1 - sel;
 		page = pages_of(p, FMT_META_A + sel);
-		if (!fmt_meta_crc_ok(page, p->ps, NULL))
+		if (!(fmt_meta_crc_ok(page, p->ps, NULL) && fmt_meta_fits(page, p->ps)))
 			return PAGER_ECORRUPT_METADATA;
 	}
 	int d = fmt_meta_decode(page, p->ps, &p->meta);
 	if (d == -2)
 		return PAGER_ENOMEM;
 	if (d < 0)
-		return PAGER_ECORRUPT_METADATA;
-	/* The seed trusts total_pages and would index past the mapping on first use. */
-	if (p->meta.total_pages > p->map_len / p->ps)
-		return PAGER_ECORRUPT_METADATA;
+		return PAGER_ECORRUPT_METADATA; /* not reached: the fit was tested above */
 	p->active_meta = sel;
 	return PAGER_OK;
 }
@@ -138,33 +160,45 @@ static int open_meta(pager *p, const fmt_sb *sb)
  * flipping the in-memory selector, not the disk) when the active one is unreadable. */
 static int open_dirs(pager *p)
 {
-	switch (fmt_index_decode(p->map, p->ps, p->blocks, &p->nblocks)) {
-	case FMT_INDEX_OK:
-		break;
-	default:
-		return PAGER_ECORRUPT_DIR_INDEX;
-	}
-	if (p->nblocks == 0)
-		return PAGER_OK;
-	p->entries = calloc((size_t)p->nblocks * p->cap, sizeof *p->entries);
-	if (!p->entries)
+	uint32_t raw = fmt_get32(p->map + FMT_DIR_INDEX_OFF), n = 0;
+	uint32_t max = fmt_max_dir_blocks(p->ps);
+	int rc = PAGER_OK;
+	/* The index is decoded into a buffer of the count on disk before the per-block
+	 * arrays are sized, so a bad index fails with the seed's error,
+	 * CorruptDirectoryIndex, not with an allocation its count asked for. A count
+	 * above max is refused by the decoder without writing a reference. */
+	fmt_dir_ref *refs = calloc(raw && raw <= max ? raw : 1, sizeof *refs);
+	if (!refs)
 		return PAGER_ENOMEM;
-	for (uint32_t b = 0; b < p->nblocks; b++) {
+	if (fmt_index_decode(p->map, p->ps, refs, &n) != FMT_INDEX_OK) {
+		rc = PAGER_ECORRUPT_DIR_INDEX;
+		goto done;
+	}
+	if ((rc = pager_reserve_blocks(p, n)))
+		goto done;
+	if (n)
+		memcpy(p->blocks, refs, n * sizeof *refs);
+	p->nblocks = n;
+	for (uint32_t b = 0; b < n; b++) {
 		fmt_dir_ref *ref = &p->blocks[b];
-		fmt_entry *ents = p->entries + (size_t)b * p->cap;
+		fmt_entry *ents = p->entries + (size_t)b * p->epp;
 		uint64_t first = ref->active ? ref->page_b : ref->page_a;
 		uint64_t other = ref->active ? ref->page_a : ref->page_b;
 		uint64_t off = pager_page_off(p, first);
-		if (off != UINT64_MAX && fmt_dir_decode(p->map + off, p->ps, ents) == 0)
-			continue;
-		off = pager_page_off(p, other);
-		if (off != UINT64_MAX && fmt_dir_decode(p->map + off, p->ps, ents) == 0) {
+		if (off == UINT64_MAX || fmt_dir_decode(p->map + off, p->ps, ents) != 0) {
+			off = pager_page_off(p, other);
+			if (off == UINT64_MAX || fmt_dir_decode(p->map + off, p->ps, ents) != 0) {
+				rc = PAGER_ECORRUPT_PROTECTED_DIR;
+				goto done;
+			}
 			ref->active = 1 - ref->active;
-			continue;
 		}
-		return PAGER_ECORRUPT_PROTECTED_DIR;
+		/* The capacity the page was read with; slots past it do not exist. */
+		p->block_cap[b] = fmt_dir_page_capacity(p->map + off);
 	}
-	return PAGER_OK;
+done:
+	free(refs);
+	return rc;
 }
 
 int pager_open(const char *path, const pager_io *io, pager **out)
@@ -186,12 +220,18 @@ int pager_open(const char *path, const pager_io *io, pager **out)
 		rc = pager_io_error(e);
 		goto fail;
 	}
+	/* An empty file is refused before mapping: mmap(2) rejects length 0, while the
+	 * seed's memmap2 maps it as an empty slice and then finds fewer than 20 bytes.
+	 * Every other length is mapped first, as in the seed. */
+	rc = PAGER_ECORRUPT_SUPERBLOCK;
+	if (len == 0)
+		goto fail;
 	if ((e = pio_map(&p->io, PIO_OPEN_MAP, p->file, len, &p->map))) {
 		p->map = NULL;
 		rc = pager_io_error(e);
 		goto fail;
 	}
-	p->map_len = len;
+	p->map_len = p->file_len = len;
 
 	fmt_sb sb;
 	rc = PAGER_ECORRUPT_SUPERBLOCK;
@@ -210,12 +250,7 @@ int pager_open(const char *path, const pager_io *io, pager **out)
 		goto fail;
 	p->log2 = sb.page_size_log2;
 	p->ps = (size_t)1 << p->log2;
-	p->cap = fmt_dir_capacity(p->ps);
-	fmt_dir_ref *blocks = realloc(p->blocks, fmt_max_dir_blocks(p->ps) * sizeof *p->blocks);
-	rc = PAGER_ENOMEM;
-	if (!blocks)
-		goto fail;
-	p->blocks = blocks;
+	p->epp = fmt_dir_capacity(p->ps);
 
 	if ((rc = open_meta(p, &sb)) || (rc = open_dirs(p)))
 		goto fail;
@@ -243,16 +278,27 @@ int pager_close(pager *p)
 
 /* ---- the allocation bitmap (the seed's MetaPage) ---- */
 
-/* Lowest free page at or after page 3 ("pages 0-2 are never returned"). */
+/* The lowest clear bit below total_pages (seed: MetaPage::alloc_page). The scan starts
+ * at bit 0, as the seed's does: the seed's "pages 0-2 are never returned" holds only
+ * because every bitmap it writes has them set, so a bitmap that calls them free hands
+ * them out (pager_page and pager_free still refuse them as reserved). The first byte
+ * that is not 0xff decides: a clear bit at or past total_pages means none is free.
+ * free_count saturates at 0 (saturating_sub): a stored 0 that lies stays 0. */
 static int meta_alloc(fmt_meta *m, uint64_t *page)
 {
-	for (uint64_t i = FMT_FIRST_DATA_PAGE; i < m->total_pages; i++) {
-		if (!(m->bitmap[i / 8] & (1u << (i % 8)))) {
-			m->bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-			m->free_count--; /* wraps like the seed's release build on a lying free_count */
-			*page = i;
-			return 1;
-		}
+	size_t blen = fmt_bitmap_len(m->total_pages);
+	for (size_t i = 0; i < blen; i++) {
+		if (m->bitmap[i] == 0xff)
+			continue;
+		unsigned bit = (unsigned)__builtin_ctz(~(unsigned)m->bitmap[i]);
+		uint64_t n = (uint64_t)i * 8 + bit;
+		if (n >= m->total_pages)
+			return 0;
+		m->bitmap[i] |= (uint8_t)(1u << bit);
+		if (m->free_count > 0)
+			m->free_count--;
+		*page = n;
+		return 1;
 	}
 	return 0;
 }
@@ -269,10 +315,16 @@ int pager_meta_free_page(pager *p, uint64_t page)
 	return 1;
 }
 
-uint32_t pager_page_crc(const pager *p, uint64_t page)
+int pager_page_crc(const pager *p, uint64_t page, uint32_t *crc)
 {
-	uint64_t off = p->map ? pager_page_off(p, page) : UINT64_MAX;
-	return off == UINT64_MAX ? 0 : fmt_crc(0, p->map + off, p->ps);
+	*crc = 0;
+	if (!p->map)
+		return PAGER_OK;
+	uint64_t off = pager_page_off(p, page);
+	if (off == UINT64_MAX)
+		return PAGER_ECORRUPT_METADATA; /* the seed would slice past its mapping */
+	*crc = fmt_crc(0, p->map + off, p->ps);
+	return PAGER_OK;
 }
 
 /* Double the file and remap (seed: grow). Does not commit: the new pages are free in
@@ -298,7 +350,6 @@ static int grow(pager *p)
 		m->bitmap_cap = blen;
 	}
 	uint64_t old_size = total * p->ps, new_size = new_total * p->ps;
-	uint64_t restore_len = p->map ? p->map_len : old_size;
 	int e;
 
 	/* Drop the mapping first (the seed's drop: an unmap error is ignored). */
@@ -306,20 +357,25 @@ static int grow(pager *p)
 		(void)pio_unmap(&p->io, PIO_GROW_UNMAP, p->file, p->map, p->map_len);
 	p->map = NULL;
 	if ((e = pio_set_len(&p->io, PIO_GROW_SET_LEN, p->file, new_size))) {
-		/* The file keeps its size: map the old length again. If even that fails the
-		 * pager stays Unavailable and reports the map error, as the seed does. */
-		int e2 = pio_map(&p->io, PIO_GROW_RESTORE_MAP, p->file, restore_len, &p->map);
+		/* The file keeps its size: map it again, whole, as the seed's map_mut does
+		 * (not total_pages' worth: the file may be shorter, or longer after a failed
+		 * rollback). If even that fails the pager stays Unavailable and reports the
+		 * map error, as the seed does. */
+		int e2 = pio_map(&p->io, PIO_GROW_RESTORE_MAP, p->file, p->file_len, &p->map);
 		if (e2) {
 			p->map = NULL;
 			return pager_io_error(e2);
 		}
-		p->map_len = restore_len;
+		p->map_len = p->file_len;
 		return pager_io_error(e);
 	}
+	p->file_len = new_size;
 	if ((e = pio_map(&p->io, PIO_GROW_MAP, p->file, new_size, &p->map))) {
-		/* Best-effort shrink back; the pager is Unavailable until reopened. */
+		/* Best-effort shrink back to total_pages' worth (the seed's old_file_size,
+		 * which extends a file that was shorter); the pager is Unavailable. */
 		p->map = NULL;
-		(void)pio_set_len(&p->io, PIO_GROW_ROLLBACK_SET_LEN, p->file, old_size);
+		if (pio_set_len(&p->io, PIO_GROW_ROLLBACK_SET_LEN, p->file, old_size) == 0)
+			p->file_len = old_size;
 		return pager_io_error(e);
 	}
 	p->map_len = new_size;
@@ -355,6 +411,10 @@ int pager_meta_commit(pager *p)
 	p->meta.generation++;
 	if (!p->map)
 		return PAGER_EUNAVAILABLE;
+	/* Only a grow from total_pages 1 (hostile metadata) leaves a 2-page mapping: the
+	 * seed would slice past it writing copy B. */
+	if (pager_page_off(p, FMT_META_A + inactive) == UINT64_MAX)
+		return PAGER_ECORRUPT_METADATA;
 	/* Step 1 (pager/commit/meta_sync): write the new metadata into the inactive copy
 	 * and msync it. A crash before the sync completes leaves any subset of its units
 	 * on disk, but the superblock still selects the old copy and its CRC. */
@@ -410,6 +470,8 @@ int pager_page(pager *p, uint64_t page, uint8_t **data)
 		return PAGER_EOUT_OF_BOUNDS;
 	if (!p->map)
 		return PAGER_EUNAVAILABLE;
+	/* total_pages may promise more pages than the file holds (it opens, as in the
+	 * seed); the seed would slice past its mapping here. */
 	uint64_t off = pager_page_off(p, page);
 	if (off == UINT64_MAX)
 		return PAGER_ECORRUPT_METADATA;
@@ -436,8 +498,8 @@ uint8_t *pager_structural_pages(const pager *p)
 	for (uint32_t b = 0; b < p->nblocks; b++) {
 		mark(bits, p->blocks[b].page_a, total);
 		mark(bits, p->blocks[b].page_b, total);
-		const fmt_entry *ents = p->entries + (size_t)b * p->cap;
-		for (uint32_t s = 0; s < p->cap; s++) {
+		const fmt_entry *ents = p->entries + (size_t)b * p->epp;
+		for (uint32_t s = 0; s < p->block_cap[b]; s++) {
 			if (ents[s].in_use) {
 				mark(bits, ents[s].page_a, total);
 				mark(bits, ents[s].page_b, total);
@@ -483,8 +545,8 @@ int pager_page_roles(pager *p, uint8_t *roles, uint64_t n)
 			roles[r->page_a] = PAGER_ROLE_DIRECTORY;
 		if (r->page_b < n && r->page_b >= FMT_FIRST_DATA_PAGE)
 			roles[r->page_b] = PAGER_ROLE_DIRECTORY;
-		const fmt_entry *ents = p->entries + (size_t)b * p->cap;
-		for (uint32_t s = 0; s < p->cap; s++) {
+		const fmt_entry *ents = p->entries + (size_t)b * p->epp;
+		for (uint32_t s = 0; s < p->block_cap[b]; s++) {
 			if (!ents[s].in_use)
 				continue;
 			if (ents[s].page_a < n && ents[s].page_a >= FMT_FIRST_DATA_PAGE)

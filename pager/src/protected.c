@@ -14,16 +14,24 @@ int pager_dir_commit(pager *p, uint32_t block)
 	fmt_dir_ref *ref = &p->blocks[block];
 	uint8_t inactive = 1 - ref->active;
 	uint64_t phys = inactive ? ref->page_b : ref->page_a;
+	uint64_t meta_page = FMT_META_A + p->active_meta;
 	int e;
 	if (!p->map)
 		return PAGER_EUNAVAILABLE;
+	/* Where the seed would slice past its mapping: a directory page at or beyond the
+	 * end of the file, or (after a grow from total_pages 1 left 2 pages) the active
+	 * metadata copy step 3 reads. A directory page at 0-2 is written there, as the
+	 * seed does: it clobbers a reserved page, which is no undefined behaviour. */
 	uint64_t off = pager_page_off(p, phys);
-	if (off == UINT64_MAX || phys < FMT_FIRST_DATA_PAGE)
-		return PAGER_ECORRUPT_DIR_INDEX; /* the seed would slice past the mapping */
+	if (off == UINT64_MAX)
+		return PAGER_ECORRUPT_DIR_INDEX;
+	if (pager_page_off(p, meta_page) == UINT64_MAX)
+		return PAGER_ECORRUPT_METADATA;
 	/* Step 1 (pager/dircommit/dir_sync): write the block's directory page into its
 	 * inactive copy and msync it. Until page 0 flips, the old copy is current. A new
-	 * block's first commit writes page_b only: its page_a is never written. */
-	fmt_dir_encode(p->map + off, ps, p->entries + (size_t)block * p->cap);
+	 * block's first commit writes page_b only: its page_a is never written. The page
+	 * keeps the capacity it was read with. */
+	fmt_dir_encode(p->map + off, ps, p->entries + (size_t)block * p->epp, p->block_cap[block]);
 	if ((e = pio_sync(&p->io, PIO_DIRCOMMIT_DIR_SYNC, p->file, p->map, off, ps)))
 		return pager_io_error(e);
 	/* Step 2: flip the selector in memory. */
@@ -32,7 +40,7 @@ int pager_dir_commit(pager *p, uint32_t block)
 	 * the CRC of the active metadata page as it is in the mapping, and the index with
 	 * the flipped selector — and msync it. Page 0 is rewritten in place: if only some
 	 * of its units reach disk the index CRC no longer matches. */
-	uint64_t meta_off = (FMT_META_A + p->active_meta) * (uint64_t)ps;
+	uint64_t meta_off = meta_page * ps;
 	fmt_sb sb = {.page_size_log2 = p->log2,
 		     .active_meta = p->active_meta,
 		     .meta_checksum = fmt_crc(0, p->map + meta_off, ps)};
@@ -43,14 +51,16 @@ int pager_dir_commit(pager *p, uint32_t block)
 	return PAGER_OK;
 }
 
-/* The entry for id with bounds checked, or NULL (seed: dir_entry_mut). */
+/* The entry for id with bounds checked, or NULL (seed: dir_entry_mut). The id splits
+ * by the page size's entries per page; a block whose page holds fewer has no slot
+ * past its capacity (the seed's entries.get(slot)). */
 static fmt_entry *entry_at(pager *p, uint64_t id, uint32_t *block)
 {
-	uint64_t b = id / p->cap;
-	if (b >= p->nblocks)
+	uint64_t b = id / p->epp, s = id % p->epp;
+	if (b >= p->nblocks || s >= p->block_cap[b])
 		return NULL;
 	*block = (uint32_t)b;
-	return p->entries + b * p->cap + id % p->cap;
+	return p->entries + b * p->epp + s;
 }
 
 /* The entry for id only if in use (seed: dir_entry). */
@@ -70,43 +80,52 @@ int pager_alloc_protected(pager *p, uint64_t *id)
 	/* A free slot in an existing block: two backing pages, a metadata commit, then
 	 * a directory commit. The two commits are not atomic together: a crash between
 	 * them leaves two allocated pages that nothing references. */
+	uint32_t crc;
 	for (uint32_t b = 0; b < p->nblocks; b++) {
-		fmt_entry *ents = p->entries + (size_t)b * p->cap;
-		for (uint32_t s = 0; s < p->cap; s++) {
+		fmt_entry *ents = p->entries + (size_t)b * p->epp;
+		for (uint32_t s = 0; s < p->block_cap[b]; s++) {
 			if (ents[s].in_use)
 				continue;
 			if ((rc = pager_alloc_raw(p, &pa)) || (rc = pager_alloc_raw(p, &pb)) ||
 			    (rc = pager_meta_commit(p)))
 				return rc;
-			/* The copy is not zeroed: its CRC is whatever the reused page holds. */
-			ents[s] = (fmt_entry){.in_use = 1, .page_a = pa, .page_b = pb,
-					      .checksum = pager_page_crc(p, pa)};
+			/* The copy is not zeroed: its CRC is whatever the reused page holds. A
+			 * copy beyond a short file fails here, after the metadata commit, where
+			 * the seed panics: both pages stay allocated, nothing refers to them. */
+			if ((rc = pager_page_crc(p, pa, &crc)))
+				return rc;
+			ents[s] = (fmt_entry){.in_use = 1, .page_a = pa, .page_b = pb, .checksum = crc};
 			if ((rc = pager_dir_commit(p, b)))
 				return rc;
-			*id = (uint64_t)b * p->cap + s;
+			*id = (uint64_t)b * p->epp + s;
 			return PAGER_OK;
 		}
 	}
 	/* No free slot: a new block (two directory pages) plus the two backing pages,
-	 * allocated in one metadata commit. */
+	 * allocated in one metadata commit. Room for the block first, so running out of
+	 * memory changes nothing. */
 	if (p->nblocks >= fmt_max_dir_blocks(p->ps))
 		return PAGER_EDIRECTORY_FULL;
-	fmt_entry *grown = realloc(p->entries, ((size_t)p->nblocks + 1) * p->cap * sizeof *grown);
-	if (!grown)
-		return PAGER_ENOMEM;
-	p->entries = grown;
+	if ((rc = pager_reserve_blocks(p, p->nblocks + 1)))
+		return rc;
 	if ((rc = pager_alloc_raw(p, &da)) || (rc = pager_alloc_raw(p, &db)) ||
 	    (rc = pager_alloc_raw(p, &pa)) || (rc = pager_alloc_raw(p, &pb)) ||
 	    (rc = pager_meta_commit(p)))
 		return rc;
+	/* As above; the seed would panic after adding the block in memory, which it never
+	 * uses again. Here the block is not added: a later commit of page 0 must not name
+	 * directory pages that were never written. */
+	if ((rc = pager_page_crc(p, pa, &crc)))
+		return rc;
 	uint32_t b = p->nblocks++;
 	p->blocks[b] = (fmt_dir_ref){.page_a = da, .page_b = db, .active = 0};
-	fmt_entry *ents = p->entries + (size_t)b * p->cap;
-	memset(ents, 0, p->cap * sizeof *ents);
-	ents[0] = (fmt_entry){.in_use = 1, .page_a = pa, .page_b = pb, .checksum = pager_page_crc(p, pa)};
+	p->block_cap[b] = p->epp;
+	fmt_entry *ents = p->entries + (size_t)b * p->epp;
+	memset(ents, 0, p->epp * sizeof *ents);
+	ents[0] = (fmt_entry){.in_use = 1, .page_a = pa, .page_b = pb, .checksum = crc};
 	if ((rc = pager_dir_commit(p, b)))
 		return rc;
-	*id = (uint64_t)b * p->cap;
+	*id = (uint64_t)b * p->epp;
 	return PAGER_OK;
 }
 
@@ -215,9 +234,9 @@ int pager_foreach_protected(pager *p, pager_page_fn fn, void *arg)
 {
 	int r = 0;
 	for (uint32_t b = 0; b < p->nblocks && !r; b++)
-		for (uint32_t s = 0; s < p->cap && !r; s++)
-			if (p->entries[(size_t)b * p->cap + s].in_use)
-				r = fn(arg, (uint64_t)b * p->cap + s);
+		for (uint32_t s = 0; s < p->block_cap[b] && !r; s++)
+			if (p->entries[(size_t)b * p->epp + s].in_use)
+				r = fn(arg, (uint64_t)b * p->epp + s);
 	return r;
 }
 

@@ -249,18 +249,18 @@ static pager_io mem_io(mem_disk *d)
 }
 
 /* Does the checker say the file cannot open? The ids that make pager_open fail, plus
- * the fatal forms of two ids that also have a non-fatal form. */
+ * the fatal form of I-DIR-COPY. I-META-FIT and I-META-TOTAL never are: a copy that does
+ * not fit falls back like a torn one (I-META-VALID when none is left), and a file
+ * shorter than total_pages opens, as in the seed. */
 static int says_fatal(const vlist *l)
 {
 	static const char *const fatal[] = {"I-SB-SIZE", "I-SB-MAGIC", "I-SB-VERSION",
 					    "I-SB-SELECTOR", "I-SB-PAGESIZE", "I-META-VALID",
-					    "I-META-FIT", "I-DIR-INDEX"};
+					    "I-DIR-INDEX"};
 	for (size_t i = 0; i < l->n; i++) {
 		for (size_t f = 0; f < sizeof fatal / sizeof *fatal; f++)
 			if (!strcmp(l->v[i].id, fatal[f]))
 				return 1;
-		if (!strcmp(l->v[i].id, "I-META-TOTAL") && strstr(l->v[i].detail, "file length"))
-			return 1;
 		if (!strcmp(l->v[i].id, "I-DIR-COPY") && strstr(l->v[i].detail, "found none"))
 			return 1;
 	}
@@ -558,21 +558,76 @@ Test(check_meta, valid_fires_when_selected_passes_only_its_trailer)
 	free(img);
 }
 
-Test(check_meta, fit_fires_when_the_bitmap_would_pass_the_trailer)
+/* Copy the selected metadata page (B) over A, so that a fallback to A changes nothing
+ * but the page the checker reads. */
+static void same_meta_copies(uint8_t *img)
+{
+	memcpy(img + 1 * P_PS, img + P_META * P_PS, P_PS);
+}
+
+static void set_total(uint8_t *img, uint64_t page, uint64_t total)
+{
+	fmt_put64(img + page * P_PS, total);
+	fix_trailer(img, P_PS, page);
+}
+
+/* The seed's MetaPage::from_bytes returns None for a bitmap past the trailer, as for
+ * a bad CRC: open falls back to the other copy, and so does the checker. */
+Test(check_meta, fit_fires_when_the_bitmap_would_pass_the_trailer_and_recovery_falls_back)
 {
 	uint64_t len;
 	uint8_t *img = golden("protected-1k.img", &len);
-	fmt_put64(img + P_META * P_PS, (P_PS - 28) * 8 + 1);
-	fix_trailer(img, P_PS, P_META);
-	expect_only(img, len, "I-META-FIT", P_META, P_META * P_PS);
-	/* Exactly full is fine for the bitmap (the file is too short for it, though). */
-	fmt_put64(img + P_META * P_PS, (P_PS - 28) * 8);
-	fix_trailer(img, P_PS, P_META);
+	same_meta_copies(img);
+	set_total(img, P_META, (P_PS - 28) * 8 + 1);
 	vlist l;
+	const pager_violation *v = expect(img, len, 1, "I-META-FIT", P_META, P_META * P_PS, &l);
+	cr_assert(strstr(v->detail, "(selected)") && strstr(v->detail, "falls back to A"), "%s",
+		  v->detail);
+	vlist_free(&l);
+	cr_assert_eq(check_agrees_with_open(img, len, "selected copy too big"), 1);
+	/* Exactly full is fine for the bitmap (the file is too short for it, though, which
+	 * opens: I-META-TOTAL). */
+	set_total(img, P_META, (P_PS - 28) * 8);
 	check_copy(img, len, &l);
 	cr_assert_null(find(&l, "I-META-FIT", P_META, P_META * P_PS), "%s", dump(&l));
 	cr_assert(find(&l, "I-META-TOTAL", P_META, P_META * P_PS), "%s", dump(&l));
 	vlist_free(&l);
+	check_agrees_with_open(img, len, "selected copy exactly full");
+	free(img);
+}
+
+Test(check_meta, fit_on_both_copies_leaves_no_valid_copy)
+{
+	uint64_t len;
+	uint8_t *img = golden("protected-1k.img", &len);
+	same_meta_copies(img);
+	set_total(img, P_META, UINT64_MAX);
+	set_total(img, 1, (uint64_t)1 << 40);
+	vlist l;
+	const pager_violation *v = expect(img, len, 3, "I-META-VALID", 1, 1 * P_PS, &l);
+	cr_assert(strstr(v->detail, "does not fit"), "%s", v->detail);
+	v = find(&l, "I-META-FIT", P_META, P_META * P_PS);
+	cr_assert(v && strstr(v->detail, "no fallback: invalid A"), "%s", dump(&l));
+	v = find(&l, "I-META-FIT", 1, 1 * P_PS);
+	cr_assert(v && strstr(v->detail, "no copy left"), "%s", dump(&l));
+	vlist_free(&l);
+	check_agrees_with_open(img, len, "both copies too big");
+	free(img);
+}
+
+Test(check_meta, a_torn_selected_copy_and_a_too_big_other_leave_no_valid_copy)
+{
+	uint64_t len;
+	uint8_t *img = golden("protected-1k.img", &len);
+	same_meta_copies(img);
+	set_total(img, 1, (P_PS - 28) * 8 + 1);
+	img[P_META * P_PS + 100] ^= 1;
+	vlist l;
+	expect(img, len, 3, "I-META-VALID", 1, 1 * P_PS, &l);
+	cr_assert(find(&l, "I-META-ACTIVE", P_META, P_META * P_PS + P_PS - 4), "%s", dump(&l));
+	cr_assert(find(&l, "I-META-FIT", 1, 1 * P_PS), "%s", dump(&l));
+	vlist_free(&l);
+	check_agrees_with_open(img, len, "torn selected, other too big");
 	free(img);
 }
 
@@ -726,13 +781,36 @@ Test(check_dir, copy_fires_when_no_copy_is_readable)
 	uint64_t len;
 	uint8_t *img = golden("protected-1k.img", &len);
 	img[P_DIR * P_PS + 500] ^= 1;
-	fmt_put32(img + P_OLD_DIR * P_PS, 7); /* wrong capacity, valid CRC */
+	/* One entry more than fit before the trailer ((1024 - 12) / 30 = 33), valid CRC. */
+	fmt_put32(img + P_OLD_DIR * P_PS, 34);
 	fix_trailer(img, P_PS, P_OLD_DIR);
 	vlist l;
 	const pager_violation *v = expect(img, len, 1, "I-DIR-COPY", P_DIR, P_DIR * P_PS, &l);
 	cr_assert(strstr(v->detail, "found none"), "%s", v->detail);
-	cr_assert(strstr(v->detail, "capacity 7"), "%s", v->detail);
+	cr_assert(strstr(v->detail, "capacity 34, more than 33"), "%s", v->detail);
 	vlist_free(&l);
+	free(img);
+}
+
+/* A capacity below (ps-12)/30 is readable, as in the seed: the page has that many
+ * slots. Entry 2 of the active page (pages 9/10) is then outside block 0: nothing
+ * references its pages, which is a leak, not a structural violation. */
+Test(check_dir, a_smaller_capacity_is_readable_and_has_only_its_slots)
+{
+	uint64_t len;
+	uint8_t *img = golden("protected-1k.img", &len);
+	fmt_put32(img + P_DIR * P_PS, 2);
+	fix_trailer(img, P_PS, P_DIR);
+	expect_clean(img, len, "capacity 2");
+	check_agrees_with_open(img, len, "capacity 2");
+	/* Entry 1 (pages 7/8) is inside and still checked. */
+	fmt_put64(img + entry_off(P_PS, P_DIR, 1, 9), 999);
+	fix_trailer(img, P_PS, P_DIR);
+	expect_only(img, len, "I-REF-RANGE", P_DIR, entry_off(P_PS, P_DIR, 1, 9));
+	/* Capacity 1: entry 1 is outside too, its bad reference no longer read. */
+	fmt_put32(img + P_DIR * P_PS, 1);
+	fix_trailer(img, P_PS, P_DIR);
+	expect_clean(img, len, "capacity 1");
 	free(img);
 }
 
@@ -847,7 +925,7 @@ Test(check_ref, a_hostile_index_costs_one_pass, .timeout = 60)
 	uint32_t crc5 = fmt_crc(0, img + 5 * ps, ps);
 	for (uint32_t s = 0; s < cap; s++)
 		ents[s] = (fmt_entry){.in_use = 1, .page_a = 5, .page_b = 6, .checksum = crc5};
-	fmt_dir_encode(img + 3 * ps, ps, ents);
+	fmt_dir_encode(img + 3 * ps, ps, ents, cap);
 	crc_spy spy = {0};
 	pager_check_opts opts = {.page_crc = spy_crc, .crc_arg = &spy};
 	size_t n = pager_check_image_ex(img, len, &opts, NULL, NULL);

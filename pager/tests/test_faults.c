@@ -305,10 +305,16 @@ Test(fault_create, set_len_failure_leaves_an_empty_file_behind)
 	call_at(TP_IO_CLOSE, "pager/create/abort_close", i);
 	no_call(TP_IO_MAP, NULL);
 	no_call(TP_IO_UNMAP, NULL);
-	/* The seed does not remove what it created: an empty file stays. */
+	/* The seed does not remove what it created: an empty file stays. It opens as
+	 * CorruptSuperblock (fewer than 20 bytes), refused before any mapping. */
 	cr_assert_eq(tp_file_size(file()), 0);
 	TP_RC(pager_create(file(), 10, NULL, &p), PAGER_EEXISTS);
-	TP_EIO(pager_open(file(), NULL, &p), EINVAL); /* an empty file cannot be mapped */
+	tp_rec_clear(&rec);
+	TP_RC(pager_open(file(), tp_rec_io(&rec), &p), PAGER_ECORRUPT_SUPERBLOCK);
+	cr_assert_null(p);
+	size_t j = call_at(TP_IO_SIZE, "pager/open/size", 0);
+	call_at(TP_IO_CLOSE, "pager/open/abort_close", j);
+	no_call(TP_IO_MAP, NULL);
 	TP_NO_LEAKS();
 }
 
@@ -728,6 +734,69 @@ Test(fault_grow, rollback_set_len_failure_is_ignored_and_the_file_stays_doubled)
 	TP_NO_LEAKS();
 }
 
+/* palloc on a fresh file takes page 3 for the new block's page_a, then needs to grow
+ * for page_b. set_len fails: nothing was committed and the mapping is back, but page
+ * 3's bit stays set in memory (F-ATOMIC, as the seed's alloc_one_raw leaves it). */
+Test(fault_grow, set_len_failure_inside_palloc_keeps_only_the_first_page_in_memory)
+{
+	pager *p = mk();
+	tp_rec_clear(&rec);
+	arm("pager/grow/set_len", ENOSPC);
+	uint64_t id = UINT64_MAX;
+	TP_EIO(pager_alloc_protected(p, &id), ENOSPC);
+	cr_assert_eq(id, UINT64_MAX);
+	size_t i = call_at(TP_IO_FAULTED, "pager/grow/set_len", 0);
+	call_at(TP_IO_MAP, "pager/grow/restore_map", i);
+	no_call(TP_IO_SYNC, NULL);
+	COUNTS(p, 4, 0);                   /* F-ATOMIC: page 3 taken */
+	TP_IDS_EMPTY(tp_protected(p));
+	TP_IDS_EQ(tp_pages(p), TP_IDS(3)); /* allocated, referenced by nothing */
+	cr_assert_eq(tp_file_size(file()), 4096);
+	/* The pager is usable: the next palloc grows and builds the block from page 4. */
+	cr_assert_eq(palloc1(p), 0);
+	pager_protected_info info;
+	TP_OK(pager_protected_info_get(p, 0, &info));
+	cr_assert_eq(info.page_a, 6);
+	p = reopen(p);
+	COUNTS(p, 8, 0);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0));
+	TP_IDS_EQ(tp_pages(p), TP_IDS(3)); /* the leak is durable now */
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
+/* A second palloc in the existing block takes page 7, then grows for page_b and the
+ * remap fails: Unavailable, with page 7's bit set in memory; the file is at the first
+ * palloc. */
+Test(fault_grow, map_failure_inside_a_second_palloc_leaves_the_pager_unavailable)
+{
+	pager *p = mk();
+	cr_assert_eq(palloc1(p), 0);
+	COUNTS(p, 8, 1);
+	tp_rec_clear(&rec);
+	arm("pager/grow/map", ENOMEM);
+	uint64_t id = UINT64_MAX;
+	TP_EIO(pager_alloc_protected(p, &id), ENOMEM);
+	cr_assert_eq(id, UINT64_MAX);
+	size_t i = call_at(TP_IO_FAULTED, "pager/grow/map", 0);
+	call_at(TP_IO_SET_LEN, "pager/grow/rollback_set_len", i);
+	no_call(TP_IO_SYNC, NULL);
+	COUNTS(p, 8, 0); /* F-ATOMIC: page 7 taken, the grow never landed */
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0));
+	const uint8_t *cd;
+	TP_RC(pager_protected_read(p, 0, &cd), PAGER_EUNAVAILABLE);
+	pager_pwrite w;
+	TP_RC(pager_protected_begin(p, 0, &w), PAGER_EUNAVAILABLE);
+	cr_assert_eq(tp_file_size(file()), 8192);
+	p = reopen(p);
+	COUNTS(p, 8, 1);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0));
+	TP_IDS_EMPTY(tp_pages(p));
+	cr_assert(tp_protected_is_zero(p, 0));
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
 /* ---- metadata commit --------------------------------------------------------------- */
 
 TestSuite(fault_commit, .init = fault_setup, .fini = fault_teardown);
@@ -891,6 +960,84 @@ Test(fault_protected, dir_sync_failure_in_palloc_leaks_its_pages)
 	COUNTS(p, 8, 1);
 	TP_IDS_EMPTY(tp_protected(p));
 	TP_IDS_EQ(tp_pages(p), TP_IDS(3, 4, 5, 6));
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
+/* A second palloc lands in block 0's free slot 1: pages 7 and 8 (after a grow) and a
+ * metadata commit, then the directory commit into page_a (3) fails at step 1. Memory
+ * has slot 1 in use (F-ATOMIC: id 1 live, never returned); page 0 still selects page_b
+ * (4), which lists id 0 only, so after a reopen 7 and 8 are allocated and unreferenced. */
+Test(fault_protected, dir_sync_failure_in_a_second_palloc_leaks_its_two_pages)
+{
+	pager *p = mk();
+	cr_assert_eq(palloc1(p), 0);
+	tp_rec_clear(&rec);
+	arm("pager/dircommit/dir_sync", ENOSPC);
+	uint64_t id = UINT64_MAX;
+	TP_EIO(pager_alloc_protected(p, &id), ENOSPC);
+	cr_assert_eq(id, UINT64_MAX);
+	size_t i = call_at(TP_IO_SYNC, "pager/commit/sb_sync", 0);
+	i = call_at(TP_IO_FAULTED, "pager/dircommit/dir_sync", i);
+	cr_assert_eq(rec.calls[i].off, 3 * 1024); /* page_a: the block's inactive page */
+	no_call(TP_IO_SYNC, "pager/dircommit/sb_sync");
+	COUNTS(p, 16, 7);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0, 1)); /* F-ATOMIC */
+	TP_IDS_EMPTY(tp_pages(p));
+	p = reopen(p);
+	COUNTS(p, 16, 7);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0));
+	TP_IDS_EQ(tp_pages(p), TP_IDS(7, 8));
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
+/* Going on after that failure instead: the next palloc takes slot 2, and its directory
+ * commit (into page_a again: the selector never flipped) also carries slot 1, so the
+ * id the failed palloc never returned becomes durable. */
+Test(fault_protected, after_a_dir_sync_failure_in_palloc_the_next_commit_makes_the_lost_id_durable)
+{
+	pager *p = mk();
+	cr_assert_eq(palloc1(p), 0);
+	arm("pager/dircommit/dir_sync", ENOSPC);
+	uint64_t id;
+	TP_EIO(pager_alloc_protected(p, &id), ENOSPC);
+	tp_rec_clear(&rec);
+	cr_assert_eq(palloc1(p), 2);
+	size_t i = call_at(TP_IO_SYNC, "pager/dircommit/dir_sync", 0);
+	cr_assert_eq(rec.calls[i].off, 3 * 1024);
+	p = reopen(p);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0, 1, 2));
+	TP_IDS_EMPTY(tp_pages(p));
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
+/* pfree's directory commit fails at step 1: the slot is free in memory (F-ATOMIC: the
+ * seed clears in_use before committing), its copies still allocated since the metadata
+ * commit never ran, so memory lists them as regular pages. The file's page 0 still
+ * selects the directory page that has the slot in use: a reopen finds id 0 again. */
+Test(fault_protected, dir_sync_failure_in_pfree_frees_the_slot_in_memory_only)
+{
+	pager *p = mk();
+	cr_assert_eq(palloc1(p), 0);
+	cr_assert_eq(palloc1(p), 1);
+	COUNTS(p, 16, 7);
+	TP_OK(tp_pwrite(p, 0, 5));
+	tp_rec_clear(&rec);
+	arm("pager/dircommit/dir_sync", EIO);
+	TP_EIO(pager_free_protected(p, 0), EIO);
+	size_t i = call_at(TP_IO_FAULTED, "pager/dircommit/dir_sync", 0);
+	cr_assert_eq(rec.calls[i].off, 3 * 1024);
+	no_call(TP_IO_SYNC, NULL);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(1)); /* F-ATOMIC */
+	COUNTS(p, 16, 7);
+	TP_IDS_EQ(tp_pages(p), TP_IDS(5, 6));
+	p = reopen(p);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0, 1));
+	cr_assert(tp_protected_is(p, 0, 5));
+	COUNTS(p, 16, 7);
+	TP_IDS_EMPTY(tp_pages(p));
 	TP_OK(pager_close(p));
 	TP_NO_LEAKS();
 }

@@ -154,18 +154,14 @@ static int try_file(const uint8_t *img, size_t len)
 
 /* ---- truncation ---------------------------------------------------------------------- */
 
-/* What a prefix of `len` bytes of an image of `full` bytes must give: an empty file
- * cannot be mapped (EIO/EINVAL); below 20 bytes or 4 pages the superblock is corrupt;
- * below the active copy's total_pages the metadata is; the whole file opens. */
-static int want_truncated(size_t len, size_t full)
+/* What a prefix of `len` bytes must give: below 20 bytes (the empty file included:
+ * it is refused before mapping) or 4 pages the superblock is corrupt; from 4 pages on
+ * it opens, as in the seed, even below the active copy's total_pages (the protected
+ * image's directory page A and copies are then partly missing: exercise() gets errors
+ * for every access past the end, never a crash). */
+static int want_truncated(size_t len)
 {
-	if (len == 0)
-		return PAGER_EIO;
-	if (len < 4 * PS)
-		return PAGER_ECORRUPT_SUPERBLOCK;
-	if (len < full)
-		return PAGER_ECORRUPT_METADATA;
-	return PAGER_OK;
+	return len < 4 * PS ? PAGER_ECORRUPT_SUPERBLOCK : PAGER_OK;
 }
 
 static void truncations(int prot, int (*try)(const uint8_t *, size_t))
@@ -174,10 +170,8 @@ static void truncations(int prot, int (*try)(const uint8_t *, size_t))
 	uint8_t *img = build(prot, &full);
 	for (size_t len = 0; len <= full; len++) {
 		int rc = try(img, len);
-		cr_assert_eq(rc, want_truncated(len, full), "prefix of %zu bytes -> %s, want %s", len,
-			     pager_strerror(rc), pager_strerror(want_truncated(len, full)));
-		if (len == 0)
-			cr_assert_eq(pager_last_errno(), EINVAL);
+		cr_assert_eq(rc, want_truncated(len), "prefix of %zu bytes -> %s, want %s", len,
+			     pager_strerror(rc), pager_strerror(want_truncated(len)));
 	}
 	free(img);
 }
@@ -224,19 +218,115 @@ static int with_meta_u64(size_t field, uint64_t v)
 	return rc;
 }
 
-Test(hostile_fields, total_pages_2_pow_63_is_corrupt_metadata)
+/* More than one 1 KiB metadata page can describe (7968): the copy does not decode, so
+ * open falls back to the other copy (A: generation 0, 4 pages), as the seed does. */
+Test(hostile_fields, total_pages_too_big_for_the_bitmap_falls_back_to_the_other_copy)
 {
-	TP_RC(with_meta_u64(0, (uint64_t)1 << 63), PAGER_ECORRUPT_METADATA);
-	TP_RC(with_meta_u64(0, UINT64_MAX), PAGER_ECORRUPT_METADATA);
+	static const uint64_t big[] = {7969, (uint64_t)1 << 63, UINT64_MAX};
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+		TP_RC(with_meta_u64(0, big[i]), PAGER_OK);
+	size_t len;
+	uint8_t *img = build(1, &len);
+	fmt_put64(img + meta_off(img), UINT64_MAX);
+	tp_repair_all(img, len);
+	cr_assert_eq(tp_memio_put(mem, "b", img, len), 0);
+	/* Both copies too big: nothing is left. The other copy is page 2 - selector. */
+	fmt_put64(img + (size_t)(2 - img[12]) * PS, 7969);
+	tp_repair_all(img, len);
+	TP_RC(try_mem(img, len), PAGER_ECORRUPT_METADATA);
+	free(img);
+	pager *p = NULL;
+	TP_OK(pager_open("b", tp_memio_io(mem), &p));
+	cr_assert_eq(pager_page_count(p), 4);
+	TP_OK(pager_close(p));
 	TP_NO_LEAKS();
 }
 
-/* 7968 pages is the most one 1 KiB metadata page can describe; the file has 8. */
-Test(hostile_fields, total_pages_beyond_the_file_or_the_bitmap_is_corrupt_metadata)
+/* Up to 7968 pages the copy decodes, though the file has 8: it opens (the seed does
+ * not compare total_pages with the file) and exercise() meets an error at every
+ * access past the end. */
+Test(hostile_fields, total_pages_beyond_the_file_opens)
 {
-	TP_RC(with_meta_u64(0, 7968), PAGER_ECORRUPT_METADATA);
-	TP_RC(with_meta_u64(0, 7969), PAGER_ECORRUPT_METADATA);
-	TP_RC(with_meta_u64(0, 9), PAGER_ECORRUPT_METADATA);
+	TP_RC(with_meta_u64(0, 7968), PAGER_OK);
+	TP_RC(with_meta_u64(0, 9), PAGER_OK);
+	TP_RC(with_meta_u64(0, 16), PAGER_OK);
+	TP_NO_LEAKS();
+}
+
+/* Every path that touches a page by number, on a file shorter than total_pages: the
+ * in-memory layer maps exactly the file, so ASan sees any access past it. */
+Test(hostile_fields, every_access_past_a_short_file_is_an_error_until_a_grow)
+{
+	size_t len;
+	uint8_t *img = build(1, &len); /* 8 pages: 3/4 directory, 5/6 copies, 7 free */
+	fmt_put64(img + meta_off(img), 16);
+	fmt_put64(img + meta_off(img) + 16, 9); /* 7..15 free */
+	tp_repair_all(img, len);
+	cr_assert_eq(tp_memio_put(mem, "s", img, len), 0);
+	free(img);
+	pager *p = NULL;
+	TP_OK(pager_open("s", tp_memio_io(mem), &p));
+	cr_assert_eq(pager_page_count(p), 16);
+	uint8_t *d;
+	TP_RC(pager_page(p, 8, &d), PAGER_ECORRUPT_METADATA);
+	TP_RC(pager_page(p, 15, &d), PAGER_ECORRUPT_METADATA);
+	TP_RC(pager_page(p, 16, &d), PAGER_EOUT_OF_BOUNDS);
+	cr_assert(tp_protected_is(p, 0, 1));
+	uint64_t n, id;
+	TP_OK(pager_alloc(p, &n));
+	cr_assert_eq(n, 7);
+	TP_OK(pager_alloc(p, &n)); /* past the file: the commit only writes pages 0-2 */
+	cr_assert_eq(n, 8);
+	TP_RC(pager_page(p, 8, &d), PAGER_ECORRUPT_METADATA);
+	/* palloc takes 9 and 10 and commits, then cannot read copy 9 for its CRC (the seed
+	 * panics there): the pages stay allocated, no id is handed out. */
+	TP_RC(pager_alloc_protected(p, &id), PAGER_ECORRUPT_METADATA);
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0));
+	TP_IDS_EQ(tp_pages(p), TP_IDS(7, 8, 9, 10));
+	cr_assert_eq(pager_free_page_count(p), 5);
+	/* The protected page in the file still works. */
+	TP_OK(tp_pwrite(p, 0, 2));
+	cr_assert(tp_protected_is(p, 0, 2));
+	/* Use up 11..15, then the next alloc grows 16 -> 32 and the file covers them all. */
+	for (uint64_t want = 11; want < 16; want++) {
+		TP_OK(pager_alloc(p, &n));
+		cr_assert_eq(n, want);
+	}
+	TP_OK(pager_alloc(p, &n));
+	cr_assert_eq(n, 16);
+	TP_OK(pager_page(p, 8, &d));
+	TP_OK(pager_page(p, 16, &d));
+	TP_OK(pager_alloc_protected(p, &id));
+	cr_assert_eq(id, 1);
+	TP_OK(pager_close(p));
+	size_t flen;
+	cr_assert_not_null(tp_memio_get(mem, "s", &flen));
+	cr_assert_eq(flen, 32 * PS);
+	TP_NO_LEAKS();
+}
+
+/* total_pages 1 with page 1's bit clear: no page is free, so the alloc grows 1 -> 2
+ * (the seed truncates the file to 2 pages too), finds page 1 free (the scan starts at
+ * bit 0), and its commit would write copy B past the 2-page mapping: an error. */
+Test(hostile_fields, a_grow_from_one_page_cannot_commit_past_its_mapping)
+{
+	size_t len;
+	uint8_t *img = build(0, &len); /* fresh: A selected, so the next commit writes B */
+	cr_assert_eq(img[12], 0);
+	fmt_put64(img + 1 * PS, 1);
+	fmt_put64(img + 1 * PS + 16, 0);
+	img[1 * PS + FMT_META_HDR] = 0x01;
+	tp_repair_all(img, len);
+	cr_assert_eq(tp_memio_put(mem, "g", img, len), 0);
+	free(img);
+	pager *p = NULL;
+	TP_OK(pager_open("g", tp_memio_io(mem), &p));
+	uint64_t n = UINT64_MAX;
+	TP_RC(pager_alloc(p, &n), PAGER_ECORRUPT_METADATA);
+	cr_assert_eq(n, UINT64_MAX);
+	cr_assert_eq(pager_page_count(p), 2);
+	TP_RC(pager_free(p, 1), PAGER_ERESERVED_PAGE);
+	exercise(p);
 	TP_NO_LEAKS();
 }
 
@@ -340,21 +430,117 @@ static int with_dir_page(void (*edit)(uint8_t *page), int pages_mask)
 	return rc;
 }
 
-static void bad_capacity(uint8_t *page) { fmt_put32(page, 1000); }
-static void small_capacity(uint8_t *page) { fmt_put32(page, 1); }
+/* A bitmap calling pages 0-3 free: palloc takes them in the seed's order (the scan
+ * starts at bit 0): directory pages 0 and 1, copies 2 and 3. Its metadata commit writes
+ * copy B (page 2), its directory commit writes the directory page into page_b, page 1
+ * (metadata A), then page 0: reserved pages clobbered, as in the seed, and no undefined
+ * behaviour. The file still opens: page 0 selects B, block 0 reads from page 1. */
+Test(hostile_fields, palloc_on_a_bitmap_calling_pages_0_to_2_free_writes_over_them)
+{
+	size_t len;
+	uint8_t *img = build(0, &len);
+	cr_assert_eq(img[12], 0);
+	img[1 * PS + FMT_META_HDR] = 0x00;
+	fmt_put64(img + 1 * PS + 16, 4);
+	tp_repair_all(img, len);
+	cr_assert_eq(tp_memio_put(mem, "z", img, len), 0);
+	free(img);
+	pager *p = NULL;
+	TP_OK(pager_open("z", tp_memio_io(mem), &p));
+	uint64_t id;
+	TP_OK(pager_alloc_protected(p, &id));
+	cr_assert_eq(id, 0);
+	pager_protected_info info;
+	TP_OK(pager_protected_info_get(p, 0, &info));
+	cr_assert_eq(info.page_a, 2);
+	cr_assert_eq(info.page_b, 3);
+	TP_OK(pager_close(p));
+	size_t flen;
+	const uint8_t *f = tp_memio_get(mem, "z", &flen);
+	cr_assert_eq(fmt_get64(f + REF0), 0);
+	cr_assert_eq(fmt_get64(f + REF0 + 8), 1);
+	cr_assert_eq(f[12], 1, "page 0 selects B");
+	TP_OK(pager_open("z", tp_memio_io(mem), &p));
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0));
+	exercise(p);
+	TP_NO_LEAKS();
+}
 
-/* A copy whose capacity is not (ps-12)/30 is unreadable (the seed would index past
- * its entries); the other copy is used, or the block is lost when both are bad. */
-Test(hostile_fields, a_wrong_directory_capacity_falls_back_or_is_corrupt_protected_directory)
+static void bad_capacity(uint8_t *page) { fmt_put32(page, 1000); }
+static void one_too_many(uint8_t *page) { fmt_put32(page, (PS - 12) / 30 + 1); }
+static void small_capacity(uint8_t *page) { fmt_put32(page, 1); }
+static void zero_capacity(uint8_t *page) { fmt_put32(page, 0); }
+
+/* A copy whose entries would run past its trailer (capacity > (ps-12)/30 = 33) is
+ * unreadable, as the seed's DirPage::from_bytes says: the other copy is used, or the
+ * block is lost when both are bad. */
+Test(hostile_fields, a_directory_capacity_past_the_trailer_falls_back_or_is_corrupt_protected_directory)
 {
 	TP_RC(with_dir_page(bad_capacity, 1), PAGER_OK);
 	pager *p = NULL;
 	TP_OK(pager_open("d", tp_memio_io(mem), &p));
 	cr_assert(tp_protected_is_zero(p, 0), "the older copy B (generation 0) should be read");
 	TP_OK(pager_close(p));
-	TP_RC(with_dir_page(small_capacity, 1), PAGER_OK);
+	TP_RC(with_dir_page(one_too_many, 1), PAGER_OK);
+	TP_OK(pager_open("d", tp_memio_io(mem), &p));
+	cr_assert(tp_protected_is_zero(p, 0), "the older copy B (generation 0) should be read");
+	TP_OK(pager_close(p));
 	TP_RC(with_dir_page(bad_capacity, 3), PAGER_ECORRUPT_PROTECTED_DIR);
-	TP_RC(with_dir_page(small_capacity, 3), PAGER_ECORRUPT_PROTECTED_DIR);
+	TP_RC(with_dir_page(one_too_many, 3), PAGER_ECORRUPT_PROTECTED_DIR);
+	TP_NO_LEAKS();
+}
+
+/* Any smaller capacity is the seed's too: the page holds that many slots, ids still
+ * split by 33 per block, a slot past the capacity is OutOfBounds, a full small block
+ * makes palloc open a new block, and a commit writes the capacity back unchanged. */
+Test(hostile_fields, a_smaller_directory_capacity_is_kept_with_its_slots)
+{
+	TP_RC(with_dir_page(small_capacity, 3), PAGER_OK);
+	pager *p = NULL;
+	TP_OK(pager_open("d", tp_memio_io(mem), &p));
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0));
+	cr_assert(tp_protected_is(p, 0, 1));
+	const uint8_t *cd;
+	pager_pwrite w;
+	TP_RC(pager_protected_read(p, 1, &cd), PAGER_EOUT_OF_BOUNDS);
+	TP_RC(pager_protected_begin(p, 1, &w), PAGER_EOUT_OF_BOUNDS);
+	TP_RC(pager_free_protected(p, 1), PAGER_EOUT_OF_BOUNDS);
+	TP_RC(pager_free_protected(p, 32), PAGER_EOUT_OF_BOUNDS);
+	/* Block 0's one slot is taken: a new block, whose first id is 1 * 33. */
+	uint64_t id;
+	TP_OK(pager_alloc_protected(p, &id));
+	cr_assert_eq(id, 33);
+	TP_OK(tp_pwrite(p, 0, 7)); /* commits block 0 into page B (4) */
+	TP_OK(pager_close(p));
+	size_t len;
+	const uint8_t *f = tp_memio_get(mem, "d", &len);
+	cr_assert_not_null(f);
+	cr_assert_eq(f[REF0 + 16], 1, "block 0 now selects page B");
+	cr_assert_eq(fmt_dir_page_capacity(f + 4 * PS), 1, "the capacity is written back");
+	TP_OK(pager_open("d", tp_memio_io(mem), &p));
+	TP_IDS_EQ(tp_protected(p), TP_IDS(0, 33));
+	cr_assert(tp_protected_is(p, 0, 7));
+	/* Freeing slot 0 makes it the one free slot of block 0 again. */
+	TP_OK(pager_free_protected(p, 0));
+	TP_OK(pager_alloc_protected(p, &id));
+	cr_assert_eq(id, 0);
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
+/* Capacity 0: a block with no slot at all; its entry 0 is gone (its pages leak). */
+Test(hostile_fields, a_zero_directory_capacity_is_a_block_without_slots)
+{
+	TP_RC(with_dir_page(zero_capacity, 3), PAGER_OK);
+	pager *p = NULL;
+	TP_OK(pager_open("d", tp_memio_io(mem), &p));
+	TP_IDS_EMPTY(tp_protected(p));
+	TP_IDS_EQ(tp_pages(p), TP_IDS(5, 6));
+	TP_RC(pager_free_protected(p, 0), PAGER_EOUT_OF_BOUNDS);
+	uint64_t id;
+	TP_OK(pager_alloc_protected(p, &id));
+	cr_assert_eq(id, 33);
+	exercise(p);
 	TP_NO_LEAKS();
 }
 

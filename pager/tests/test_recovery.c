@@ -186,6 +186,64 @@ Test(open_recovery, fails_when_the_superblock_crc_is_wrong_and_the_other_copy_to
 	TP_NO_LEAKS();
 }
 
+/* The seed's MetaPage::from_bytes returns None for a copy whose bitmap would run past
+ * its trailer, exactly as for a bad CRC: such a copy falls back like a torn one. */
+static void set_total(uint64_t meta_off, uint64_t total)
+{
+	size_t len;
+	uint8_t *img = load(&len);
+	fmt_put64(img + meta_off, total);
+	tp_repair_meta(img, PS, (unsigned)(meta_off / PS));
+	store(img, len);
+	free(img);
+}
+
+Test(open_recovery, falls_back_when_the_active_bitmap_does_not_fit_its_page)
+{
+	/* 7969 pages need 997 bitmap bytes; 1024 - 28 = 996 fit. */
+	static const uint64_t big[] = {7969, (uint64_t)1 << 63, UINT64_MAX};
+	for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
+		make_two_states();
+		set_total(META_A_OFF, big[i]);
+		pager *p;
+		TP_OK(open_rc(&p));
+		expect_older(p);
+		TP_OK(pager_close(p));
+		cr_assert_eq(unlink(file()), 0);
+	}
+	TP_NO_LEAKS();
+}
+
+Test(open_recovery, fails_with_corrupt_metadata_when_the_other_copy_does_not_fit_either)
+{
+	make_two_states();
+	set_total(META_A_OFF, 7969);
+	set_total(META_B_OFF, 7969);
+	pager *p;
+	TP_RC(open_rc(&p), PAGER_ECORRUPT_METADATA);
+	cr_assert_null(p);
+	/* A torn selected copy and a too-big other copy: no copy either. */
+	cr_assert_eq(unlink(file()), 0);
+	make_two_states();
+	xor_at(META_A_OFF + 16, 0x01);
+	set_total(META_B_OFF, 7969);
+	TP_RC(open_rc(&p), PAGER_ECORRUPT_METADATA);
+	TP_NO_LEAKS();
+}
+
+/* A bitmap exactly as long as the page allows is not a fit failure: the copy is used
+ * (and promises more pages than the file holds, see open_superblock). */
+Test(open_recovery, a_bitmap_that_exactly_fills_its_page_is_used)
+{
+	make_two_states();
+	set_total(META_A_OFF, 7968);
+	pager *p;
+	TP_OK(open_rc(&p));
+	cr_assert_eq(pager_page_count(p), 7968);
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
 /* The superblock stores the CRC of the *whole* selected page, trailer included. For a
  * page whose last 4 bytes are the CRC-32 of the rest, that is always the CRC-32
  * residue 0x2144DF1C, whatever the page holds: the field cannot tell one valid copy
@@ -297,29 +355,91 @@ Test(open_superblock, a_file_shorter_than_4_pages_is_corrupt_superblock)
 	TP_NO_LEAKS();
 }
 
-/* 4 pages are there but the active copy says 8: the C pager refuses it as corrupt
- * metadata (the seed would index past its mapping on the first access). */
-Test(open_superblock, a_file_shorter_than_total_pages_is_corrupt_metadata)
+/* 4 pages are there but the active copy says 8: the seed does not compare
+ * total_pages with the file, so it opens, and only a later access past its mapping
+ * would panic. The C pager opens too and returns an error for each such access. */
+Test(open_superblock, a_file_shorter_than_total_pages_opens_and_fails_at_use)
+{
+	make_two_states();
+	size_t len;
+	uint8_t *img = load(&len);
+	static const size_t lens[] = {4 * PS, 8 * PS - 1};
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		store(img, lens[i]);
+		pager *p;
+		TP_OK(open_rc(&p));
+		COUNTS(p, 8, 3);
+		cr_assert(tp_page_is(p, 3, 30));
+		/* Pages from the first one not wholly in the file up to total_pages exist
+		 * for the bitmap but cannot be reached. */
+		uint64_t whole = lens[i] / PS;
+		for (uint64_t n = 3; n < 8; n++) {
+			uint8_t *d = NULL;
+			int rc = pager_page(p, n, &d);
+			cr_assert_eq(rc, n < whole ? PAGER_OK : PAGER_ECORRUPT_METADATA,
+				     "page %llu of a %zu-byte file: %s", (unsigned long long)n, lens[i],
+				     pager_strerror(rc));
+		}
+		uint8_t *d;
+		TP_RC(pager_page(p, 8, &d), PAGER_EOUT_OF_BOUNDS);
+		/* alloc hands out page 5 and commits (pages 0-2 are in the file). */
+		uint64_t n;
+		TP_OK(pager_alloc(p, &n));
+		cr_assert_eq(n, 5);
+		TP_RC(pager_page(p, 5, &d), 5 < whole ? PAGER_OK : PAGER_ECORRUPT_METADATA);
+		TP_OK(pager_free(p, 4));
+		TP_OK(pager_close(p));
+		cr_assert_eq(tp_file_size(file()), (long long)lens[i]);
+		TP_OK(open_rc(&p));
+		COUNTS(p, 8, 3);
+		TP_IDS_EQ(tp_pages(p), TP_IDS(3, 5));
+		TP_OK(pager_close(p));
+	}
+	free(img);
+	TP_NO_LEAKS();
+}
+
+/* The next growth sets the length from total_pages (16 pages), which covers the pages
+ * the file was missing: they read as zeros from then on. */
+Test(open_superblock, a_file_shorter_than_total_pages_is_whole_again_after_a_grow)
 {
 	make_two_states();
 	size_t len;
 	uint8_t *img = load(&len);
 	store(img, 4 * PS);
-	pager *p;
-	TP_RC(open_rc(&p), PAGER_ECORRUPT_METADATA);
-	store(img, 8 * PS - 1);
-	TP_RC(open_rc(&p), PAGER_ECORRUPT_METADATA);
 	free(img);
+	pager *p;
+	TP_OK(open_rc(&p));
+	uint64_t n;
+	for (uint64_t want = 5; want < 8; want++) {
+		TP_OK(pager_alloc(p, &n));
+		cr_assert_eq(n, want);
+	}
+	TP_OK(pager_alloc(p, &n)); /* grows 8 -> 16 */
+	cr_assert_eq(n, 8);
+	COUNTS(p, 16, 7);
+	cr_assert_eq(tp_file_size(file()), 16 * PS);
+	uint8_t *d;
+	TP_OK(pager_page(p, 4, &d));
+	cr_assert(tp_is_zero(d, PS), "a page the file lacked reads as zeros");
+	TP_OK(pager_close(p));
 	TP_NO_LEAKS();
 }
 
-/* An empty file cannot be mapped (memmap2 refuses a zero-length map): Io(EINVAL). */
-Test(open_superblock, an_empty_file_is_eio_einval)
+/* An empty file is refused without being mapped (mmap(2) rejects length 0; the seed's
+ * memmap2 maps an empty slice, and its open then finds fewer than 20 bytes). */
+Test(open_superblock, an_empty_file_is_corrupt_superblock_and_is_not_mapped)
 {
 	cr_assert_eq(tp_write_file(file(), "", 0), 0);
+	tp_rec rec;
+	tp_rec_init(&rec, NULL);
 	pager *p;
-	TP_EIO(open_rc(&p), EINVAL);
+	p = NULL;
+	TP_RC(pager_open(file(), tp_rec_io(&rec), &p), PAGER_ECORRUPT_SUPERBLOCK);
 	cr_assert_null(p);
+	cr_assert_eq(tp_rec_count(&rec, TP_IO_MAP, NULL), 0, "an empty file must not be mapped");
+	cr_assert_eq(tp_rec_count(&rec, TP_IO_CLOSE, "pager/open/abort_close"), 1);
+	tp_rec_free(&rec);
 	TP_NO_LEAKS();
 }
 

@@ -2,8 +2,9 @@
  * pager: create/open, page sizes, allocation order and growth, free errors, protected
  * pages (alloc, write, abandon, free, directory blocks, DirectoryFull), stale writers,
  * counts, iteration and page roles. Not crash or fault behaviour: see test_recovery.c
- * and test_faults.c. Page numbers below follow from "lowest free page first, from 3;
- * double the file when none is free". */
+ * and test_faults.c. Page numbers below follow from "lowest clear bit first; double the
+ * file when none is free" (every bitmap the pager writes has pages 0-2 set, so a file
+ * it made hands out pages from 3). */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 
@@ -241,6 +242,68 @@ Test(alloc, grows_by_doubling_and_keeps_data_across_growth)
 	TP_IDS_EQ(tp_pages(p), TP_IDS(3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16));
 	TP_OK(pager_close(p));
 	cr_assert_eq(tp_file_size(file()), 32 * 1024);
+	TP_NO_LEAKS();
+}
+
+/* Edit the metadata copy the superblock selects in a fresh file (A): its bitmap's first
+ * byte and free_count, with its trailer repaired. */
+static void edit_fresh_meta(uint8_t bits, uint64_t free_count)
+{
+	size_t len;
+	uint8_t *img = tp_read_file(file(), &len);
+	cr_assert_not_null(img);
+	cr_assert_eq(img[12], 0, "a fresh file selects A");
+	img[1 * 1024 + FMT_META_HDR] = bits;
+	fmt_put64(img + 1 * 1024 + 16, free_count);
+	tp_repair_meta(img, 1024, 1);
+	cr_assert_eq(tp_write_file(file(), img, len), 0);
+	free(img);
+}
+
+/* The seed's alloc_page takes the first clear bit from bit 0: "pages 0-2 are never
+ * returned" holds only for the bitmaps it writes. One that calls them free hands them
+ * out, while page access and free still refuse them as reserved. */
+Test(alloc, scans_the_bitmap_from_bit_0)
+{
+	pager *p = mk(10);
+	TP_OK(pager_close(p));
+	edit_fresh_meta(0x02, 3); /* pages 0, 2, 3 free */
+	TP_OK(pager_open(file(), NULL, &p));
+	cr_assert_eq(alloc1(p), 0);
+	cr_assert_eq(alloc1(p), 2);
+	cr_assert_eq(alloc1(p), 3);
+	COUNTS(p, 4, 0);
+	uint8_t *d;
+	TP_RC(pager_page(p, 0, &d), PAGER_ERESERVED_PAGE);
+	TP_RC(pager_free(p, 2), PAGER_ERESERVED_PAGE);
+	TP_OK(tp_reopen(&p, file(), NULL));
+	COUNTS(p, 4, 0);
+	cr_assert_eq(alloc1(p), 4); /* none free: 4 -> 8 */
+	TP_OK(pager_close(p));
+	TP_NO_LEAKS();
+}
+
+/* free_count is trusted as stored and the seed decrements it with saturating_sub(1):
+ * a stored 0 with page 3 clear stays 0 after handing out page 3, in memory and in the
+ * committed copy (a wrapping decrement would store 2^64 - 1). */
+Test(alloc, free_count_saturates_at_zero)
+{
+	pager *p = mk(10);
+	TP_OK(pager_close(p));
+	edit_fresh_meta(0x07, 0);
+	TP_OK(pager_open(file(), NULL, &p));
+	COUNTS(p, 4, 0);
+	cr_assert_eq(alloc1(p), 3);
+	COUNTS(p, 4, 0);
+	TP_OK(tp_reopen(&p, file(), NULL));
+	COUNTS(p, 4, 0);
+	TP_OK(pager_close(p));
+	size_t len;
+	uint8_t *img = tp_read_file(file(), &len);
+	cr_assert_not_null(img);
+	cr_assert_eq(img[12], 1, "the alloc committed into B");
+	cr_assert_eq(fmt_get64(img + 2 * 1024 + 16), 0, "the committed free_count");
+	free(img);
 	TP_NO_LEAKS();
 }
 
