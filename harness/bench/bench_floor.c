@@ -6,6 +6,8 @@
  * "judged"; every rate uses crash_stats.seconds, the crash pass without the first,
  * model-checked replay):
  *   ours   crash_run as `tornpage crash --quiet` runs it;
+ *   full   the same with the judge's read-set memo off (crash_cfg.no_memo): every
+ *          distinct state opened by pager_open and checked by pager_check_image;
  *   enum   crash_run with a judge that does nothing: replaying the log on the simdisk,
  *          finding the dirty and relevant units, building every image in the scratch
  *          buffer (copying the units that change) and deduplicating — producing the
@@ -176,14 +178,25 @@ int main(int argc, char **argv)
 	crash_cfg cfg = {.unit = unit, .sub = {SUBSETS_DEFAULT_EXHAUSTIVE, SUBSETS_DEFAULT_SAMPLES, 1}};
 	double *ours = calloc((size_t)reps, sizeof *ours), *en = calloc((size_t)reps, sizeof *en);
 	double *fl = calloc((size_t)reps, sizeof *fl), *im = calloc((size_t)reps, sizeof *im);
+	double *full = calloc((size_t)reps, sizeof *full);
 	crash_stats st = {0}, st2;
 	int rc = 1;
-	if (!ours || !en || !fl || !im)
+	if (!ours || !en || !fl || !im || !full)
 		goto out;
 	for (int r = 0; r < reps; r++) {
 		crash_cfg c = cfg;
 		if ((ours[r] = run_once(&log, &c, &st)) < 0)
 			goto out;
+		c.no_memo = 1;
+		if ((full[r] = run_once(&log, &c, &st2)) < 0)
+			goto out;
+		if (st2.judged != st.judged || st2.fatal != st.fatal) {
+			fprintf(stderr, "bench_floor: without the memo %" PRIu64 " states and %" PRIu64
+				" fatal findings, with it %" PRIu64 " and %" PRIu64 "\n",
+				st2.judged, st2.fatal, st.judged, st.fatal);
+			goto out;
+		}
+		c.no_memo = 0;
 		c.judge_fn = null_judge;
 		if ((en[r] = run_once(&log, &c, &st2)) < 0)
 			goto out;
@@ -200,6 +213,7 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	double o = median(ours, reps), e = median(en, reps), f = median(fl, reps), i = median(im, reps);
+	double fu = median(full, reps);
 	char ubuf[16] = "page";
 	if (unit)
 		snprintf(ubuf, sizeof ubuf, "%u", unit);
@@ -208,6 +222,7 @@ int main(int argc, char **argv)
 	       path, ubuf, st.points, st.generated, st.judged, st.opened,
 	       st.judged ? 100.0 * (double)st.opened / (double)st.judged : 0.0, reps);
 	printf("  ours  %12.0f states/s\n", o);
+	printf("  full  %12.0f states/s  (memo off: every distinct state opened and checked)\n", fu);
 	printf("  enum  %12.0f states/s  (states produced, none judged)\n", e);
 	printf("  floor %12.0f states/s  (same states + the CRCs open() reads)\n", f);
 	printf("  image %12.0f states/s  (one unit copy + those CRCs per state, no enumeration)\n", i);
@@ -218,6 +233,7 @@ out:
 	free(en);
 	free(fl);
 	free(im);
+	free(full);
 	oplog_free(&log);
 	return rc;
 }

@@ -39,7 +39,7 @@ typedef struct page_memo {    /* what recovery needs from one page's bytes */
 	uint64_t id, page;        /* identity and number; valid when `have` */
 	uint8_t have;             /* bit 0: crc; bit 1: meta; bit 2: dir; bit 3: index */
 	uint32_t crc;             /* CRC-32 of the whole page */
-	uint8_t meta_ok;          /* fmt_meta_crc_ok() */
+	uint8_t meta_ok;          /* fmt_meta_crc_ok() and fmt_meta_fits() */
 	uint32_t meta_whole;      /* its whole-page CRC */
 	uint8_t dir_ok;           /* fmt_dir_decode() == 0 */
 	uint64_t *reads;          /* dir: pages recovery reads for the in-use entries */
@@ -621,7 +621,9 @@ static page_memo *meta_of(judge *j, const uint8_t *img, uint64_t n, size_t ps)
 {
 	page_memo *pm = page_slot(j->memo, n, j->ids[n]);
 	if (!(pm->have & 2)) {
-		pm->meta_ok = (uint8_t)fmt_meta_crc_ok(img + n * ps, ps, &pm->meta_whole);
+		/* A copy is usable when its trailer matches and its bitmap fits (open_meta). */
+		pm->meta_ok = (uint8_t)(fmt_meta_crc_ok(img + n * ps, ps, &pm->meta_whole) &&
+					fmt_meta_fits(img + n * ps, ps));
 		pm->have |= 2;
 	}
 	return pm;

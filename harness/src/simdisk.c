@@ -34,7 +34,9 @@
  * open(create=1) fails with EEXIST if the file exists, open(create=0) with ENOENT if it
  * does not; several opens may be outstanding (counted); close keeps cache and disk.
  * map: one mapping at a time (EBUSY), of exactly the file's length (EINVAL otherwise,
- * and for length 0, as mmap and memmap2 refuse it); it returns the cache itself.
+ * and for length 0, as mmap(2) refuses it: the pager never maps an empty file, which it
+ * reports as CorruptSuperblock like the seed, whose memmap2 maps it as an empty slice);
+ * it returns the cache itself.
  * unmap changes no byte. sync and unmap need the live mapping's address (EINVAL) and a
  * range inside it (ENOMEM, as msync on unmapped memory). When a fault point fails an
  * unmap or a close before it reaches us (pager_io.faulted), the mapping or handle is

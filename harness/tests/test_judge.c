@@ -509,3 +509,64 @@ Test(verdict_table, documents_every_id)
 		cr_assert(strstr(text, row), "docs/invariants.md has no row for %s", all[i].id);
 	}
 }
+
+/* The memo follows pager_open's metadata rule exactly: a selected copy whose CRCs match
+ * but whose bitmap does not fit its page is not used, so the other copy is read — and
+ * two images that differ only there must not share a memo entry. */
+Test(judge_memo, a_selected_copy_that_does_not_fit_reads_the_other_copy)
+{
+	run r;
+	run_log(&r, "create 10\nalloc a\nalloc b\n");
+	size_t ps = 1024, k = 2;
+	uint64_t len = r.len[k];
+	uint8_t *x = malloc((size_t)len), *y = malloc((size_t)len);
+	cr_assert(x && y);
+	memcpy(x, r.img[k], (size_t)len);
+	fmt_sb sb;
+	cr_assert_eq(fmt_sb_decode(x, &sb), FMT_SB_OK);
+	/* The selected copy: total_pages too big for its bitmap, both CRCs repaired. */
+	uint8_t *sel = x + (FMT_META_A + sb.active_meta) * ps;
+	fmt_put64(sel, (uint64_t)(ps - 28) * 8 + 1);
+	fmt_put32(sel + ps - 4, fmt_crc(0, sel, ps - 4));
+	sb.meta_checksum = fmt_crc(0, sel, ps);
+	fmt_sb_encode(x, &sb);
+	cr_assert(!fmt_meta_fits(sel, ps));
+	/* y: the same, with the other copy unreadable too. */
+	memcpy(y, x, (size_t)len);
+	y[(FMT_META_A + FMT_META_B - (FMT_META_A + sb.active_meta)) * ps + 100] ^= 0x40;
+
+	size_t np = (size_t)(len / ps);
+	uint64_t *ix = calloc(np, sizeof *ix), *iy = calloc(np, sizeof *iy);
+	cr_assert(ix && iy);
+	for (size_t p = 0; p < np; p++) {
+		ix[p] = subsets_unit_hash(p, x + p * ps, ps);
+		iy[p] = subsets_unit_hash(p, y + p * ps, ps);
+	}
+	judge full, memo;
+	cr_assert_eq(judge_init(&full, &r.log), 0);
+	cr_assert_eq(judge_init(&memo, &r.log), 0);
+	judge_case c = {&r.m[k], &r.m[k], JUDGE_NO_OP};
+	uint64_t key = judge_case_key(&memo, &c);
+	uint8_t *imgs[2] = {x, y};
+	uint64_t *ids[2] = {ix, iy};
+	for (int i = 0; i < 2; i++) {
+		verdicts a, b;
+		memset(&a, 0, sizeof a);
+		memset(&b, 0, sizeof b);
+		judge_image(&full, &c, imgs[i], len, collect, &a);
+		judge_image_ids(&memo, &c, key, imgs[i], len, ids[i], collect, &b);
+		cr_assert_eq(a.n, b.n, "image %d: full %s", i, dump(&a));
+		for (size_t q = 0; q < a.n; q++)
+			cr_assert_str_eq(a.id[q], b.id[q]);
+		/* x opens on the other copy; y does not open at all. */
+		cr_assert_eq(has(&a, "I-OPEN") >= 0, i == 1, "image %d: %s", i, dump(&a));
+		cr_assert_geq(has(&a, "I-META-FIT"), 0, "image %d: %s", i, dump(&a));
+	}
+	judge_free(&full);
+	judge_free(&memo);
+	free(ix);
+	free(iy);
+	free(x);
+	free(y);
+	run_free(&r);
+}
