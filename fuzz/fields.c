@@ -117,6 +117,15 @@ int fields_mutate(uint8_t *file, uint64_t len, unsigned log2, uint64_t r)
 			at = ref + 16;
 			break;
 		}
+		/* The active directory page of the block. It may be page 0, 1 or 2 (the
+		 * superblock with the index, or a metadata page) when an earlier mutation put
+		 * such a number in the ref: that is kept on purpose. A ref naming a reserved
+		 * page is a hostile file the pager must refuse without reading it as a
+		 * directory, and writing an "entry" field there mutates that page's bytes as
+		 * a pager trusting the ref would decode them. It stays inside the file
+		 * (dir < npages, every slot fits in a page). repair.c then rewrites that
+		 * page's own CRCs (metadata trailer, or index trailer) but never a
+		 * directory-page trailer there, which could not agree with them. */
 		uint64_t dir = fmt_get64(ref + (ref[16] == 1 ? 8 : 0));
 		if (dir >= npages) {
 			at = ref + 16;

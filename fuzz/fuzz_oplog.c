@@ -16,9 +16,11 @@
  * is the page size). The harness's repro_finding_signature (repro.h) writes the same.
  *
  * The baseline, one signature per line ('#' comments): the file named by
- * TORNPAGE_FUZZ_BASELINE, else <this executable>.signatures (a packaged build, e.g.
- * ClusterFuzzLite's $OUT), else corpus/repro/SIGNATURES, else fuzz/known-signatures.txt
- * of the source tree this was built from.
+ * TORNPAGE_FUZZ_BASELINE, else <this executable>.signatures (the path of /proc/self/exe:
+ * a packaged build, e.g. ClusterFuzzLite's $OUT), else corpus/repro/SIGNATURES of the
+ * source tree this was built from (scripts/findings.sh writes it). No baseline, or one
+ * that cannot be read, is an error at startup (exit 2), not a run where every input
+ * aborts.
  * TORNPAGE_FUZZ_FINDINGS=DIR: collect instead of aborting — a new signature is written
  * once to DIR/<signature>.bin (the input) and joins the baseline for this process.
  *
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "crash.h"
 #include "fuzzer.h"
@@ -128,24 +131,34 @@ static int sigset_add(sigset *s, const char *sig)
 	return 1;
 }
 
-/* Lines of a baseline file; 0, or -1 when it cannot be opened. */
+/* Lines of a baseline file; 0, or -1 with errno when it cannot be opened or read
+ * (a directory, an I/O error) or memory runs out. */
 static int sigset_load(sigset *s, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
+	int rc = 0;
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof line, f)) {
+	errno = 0;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
 		size_t n = strcspn(line, "\r\n");
 		while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
 			n--;
 		line[n] = 0;
 		char *p = line + strspn(line, " \t");
-		if (*p && *p != '#')
-			(void)sigset_add(s, p);
+		if (*p && *p != '#' && sigset_add(s, p) < 0) {
+			errno = ENOMEM;
+			rc = -1;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		if (!errno)
+			errno = EIO;
+		rc = -1;
 	}
 	fclose(f);
-	return 0;
+	return rc;
 }
 
 /* ---- the target -------------------------------------------------------------------- */
@@ -160,28 +173,50 @@ static int exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static void load_baseline(const char *argv0)
+/* The running executable's own path: /proc/self/exe, not argv[0] (a relative or bare
+ * name when started through PATH, a symlink, or another working directory). */
+static const char *self_exe(char *buf, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", buf, n - 1);
+	if (len <= 0 || (size_t)len >= n - 1)
+		return NULL;
+	buf[len] = 0;
+	return buf;
+}
+
+/* The baseline, or a clear error: without one, every finding of the seed protocol would
+ * abort as new, so every input would "crash". 0, or -1 after printing why. */
+static int load_baseline(void)
 {
 	static char packaged[4096];
+	char exe[4096];
 	const char *env = getenv("TORNPAGE_FUZZ_BASELINE");
-	const char *candidates[4];
+	const char *candidates[2];
 	size_t n = 0;
 	if (env && *env) {
-		candidates[n++] = env;
+		candidates[n++] = env; /* named: it must be there, nothing else is tried */
 	} else {
-		if (argv0 && snprintf(packaged, sizeof packaged, "%s.signatures", argv0) < (int)sizeof packaged)
+		const char *self = self_exe(exe, sizeof exe);
+		if (self && snprintf(packaged, sizeof packaged, "%s.signatures", self) < (int)sizeof packaged)
 			candidates[n++] = packaged;
 		candidates[n++] = TORNPAGE_SOURCE_DIR "/corpus/repro/SIGNATURES";
-		candidates[n++] = TORNPAGE_SOURCE_DIR "/fuzz/known-signatures.txt";
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (exists(candidates[i]) && sigset_load(&baseline, candidates[i]) == 0) {
-			baseline_path = candidates[i];
-			return;
+		if (!exists(candidates[i]) && !(env && *env))
+			continue;
+		if (sigset_load(&baseline, candidates[i]) != 0) {
+			fprintf(stderr, "fuzz_oplog: baseline %s: %s\n", candidates[i], strerror(errno));
+			return -1;
 		}
+		baseline_path = candidates[i];
+		return 0;
 	}
-	fprintf(stderr, "fuzz_oplog: no baseline found (%s): every fatal finding is new\n",
-		env && *env ? env : "TORNPAGE_FUZZ_BASELINE unset and no default file");
+	fprintf(stderr,
+		"fuzz_oplog: no baseline of known findings: tried %s%s%s.\n"
+		"  Set TORNPAGE_FUZZ_BASELINE=FILE (one signature per line), package it as\n"
+		"  <executable>.signatures, or regenerate corpus/repro (scripts/findings.sh).\n",
+		candidates[0], n > 1 ? " and " : "", n > 1 ? candidates[1] : "");
+	return -1;
 }
 
 static void print_log(FILE *to, const oplog *log)
@@ -373,6 +408,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *dir = getenv("TORNPAGE_FUZZ_FINDINGS");
 	if (dir && *dir)
 		findings_dir = dir;
-	load_baseline(*argc > 0 ? av[0] : NULL);
+	if (load_baseline() != 0)
+		exit(2);
+	fprintf(stderr, "fuzz_oplog: baseline %s: %zu known signature(s)\n", baseline_path, baseline.n);
 	return 0;
 }

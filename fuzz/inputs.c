@@ -1,7 +1,20 @@
 /* inputs.c — decoding of fuzz inputs (see inputs.h; docs/fuzzing.md "Input formats"). */
 #include "inputs.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FUZZ_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(FUZZ_ASAN)
+#define FUZZ_ASAN 1
+#endif
+#ifdef FUZZ_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "format.h"
 
@@ -26,6 +39,28 @@ size_t fuzz_image_decode(const uint8_t *data, size_t size, uint8_t *out)
 	if (data[0] < FUZZ_IMAGE_KEEP_LOG2 && len >= SB_LOG2_OFF + 4)
 		fmt_put32(out + SB_LOG2_OFF, 10u + data[0] % 3u);
 	return len;
+}
+
+uint8_t *fuzz_image_buffer(size_t len)
+{
+	static uint8_t *buf;
+	static size_t cap;
+	size_t need = len ? len : 1;
+	if (need > cap) {
+		size_t c = cap ? cap : 4096;
+		while (c < need)
+			c = c > SIZE_MAX / 2 ? need : c * 2;
+		free(buf); /* not realloc: the old bytes are not needed */
+		buf = malloc(c);
+		cap = buf ? c : 0;
+		if (!buf)
+			return NULL;
+	}
+#ifdef FUZZ_ASAN
+	__asan_unpoison_memory_region(buf, len);
+	__asan_poison_memory_region(buf + len, cap - len);
+#endif
+	return buf;
 }
 
 uint8_t fuzz_image_header_for(const uint8_t *file, size_t len)

@@ -25,6 +25,12 @@ uint32_t fuzz_image_log2(const uint8_t *data, size_t size);
 /* Copy the file part of an input into out (size - 1 bytes) and apply the header byte.
  * Returns the file length; size must be >= 1. */
 size_t fuzz_image_decode(const uint8_t *data, size_t size, uint8_t *out);
+/* A buffer for a decoded file of len bytes, kept from call to call (an allocation per
+ * input is most of a small input's cost under ASan, and an mmap + page faults for a big
+ * one). It grows, never shrinks, and is never freed. Under ASan every byte from len on
+ * is poisoned, so an access past the file is reported as with an exact-length malloc;
+ * one before it hits the allocation's left redzone. NULL when out of memory. */
+uint8_t *fuzz_image_buffer(size_t len);
 /* The header byte that reproduces `file` as it is: its own page size when 10..12,
  * otherwise FUZZ_IMAGE_KEEP_LOG2. */
 uint8_t fuzz_image_header_for(const uint8_t *file, size_t len);

@@ -4,7 +4,9 @@
  * LLVMFuzzerTestOneInput once. It is how ordinary CI replays the corpora; it does not
  * mutate anything. Arguments that start with '-' are the target's flags (its
  * LLVMFuzzerInitialize sees them first) and are not inputs.
- * Exit: 0 when every input ran (a crash aborts before), 1 when a path cannot be read. */
+ * Exit: 0 when every input ran (a crash aborts before); 1 when a path does not exist or
+ * cannot be read, a directory holds no input, or no path was given: a replay of nothing
+ * must not pass (CTest would report success on a missing or emptied corpus). */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
@@ -90,6 +92,7 @@ int main(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
+		size_t in_dir = 0;
 		for (int k = 0; k < n; k++) {
 			size_t need = strlen(arg) + strlen(names[k]->d_name) + 2;
 			char *path = malloc(need);
@@ -98,13 +101,25 @@ int main(int argc, char **argv)
 				if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 					failed |= run_file(path) != 0;
 					inputs++;
+					in_dir++;
 				}
 				free(path);
+			} else {
+				failed = 1;
 			}
 			free(names[k]);
 		}
 		free(names);
+		if (in_dir == 0) {
+			fprintf(stderr, "standalone_driver: %s: no input in this directory\n", arg);
+			failed = 1;
+		}
 	}
-	printf("standalone_driver: %zu input(s) replayed%s\n", inputs, failed ? ", some unreadable" : "");
+	if (inputs == 0 && !failed) {
+		fprintf(stderr, "standalone_driver: no input given\n");
+		failed = 1;
+	}
+	printf("standalone_driver: %zu input(s) replayed%s\n", inputs,
+	       failed ? "; FAILED: a path is missing, unreadable or empty" : "");
 	return failed;
 }

@@ -22,11 +22,14 @@ CC=clang run sanitize -DTORNPAGE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 
 # Fuzzing (docs/fuzzing.md): each ctest above already replayed both fuzz corpora
 # (fuzz/image_corpus, fuzz/oplog_corpus). With clang, a 60-second smoke run of each
-# libFuzzer target, one worker, corpus untouched; a crash fails CI.
+# libFuzzer target, one worker, corpus untouched; a crash, or a fuzzer that does not run
+# to the end, fails CI. Then .clusterfuzzlite/build.sh must still build outside Docker
+# with an OSS-Fuzz-style environment and package a baseline fuzz_oplog finds.
 if command -v clang >/dev/null; then
   for target in image oplog; do
     TORNPAGE_FUZZ_MERGE=0 TORNPAGE_FUZZ_WORKERS=1 scripts/fuzz.sh "$target" 60
   done
+  scripts/cflite-build-check.sh
 fi
 
 # Reproducers (docs/repro.md, docs/findings.md), with the gcc build: every saved finding

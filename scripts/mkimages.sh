@@ -7,15 +7,17 @@
 #                                       file <= 32 KiB (small inputs fuzz faster)
 #   corpus/fuzz/oplog/log-NAME.bin      fuzz_oplog inputs that decode to the logs' first
 #                                       40 ops (as far as the decoder can say them)
-# Inputs found by fuzzing (merged in by scripts/fuzz.sh) are left alone.
-# Usage: scripts/mkimages.sh [BUILD_DIR]   (default: build-mkimages, configured if needed)
+# Inputs found by fuzzing (found-*, merged in by scripts/fuzz.sh; minimised with
+# scripts/fuzz-minimize.sh, which keeps these seeds) and regress-* are left alone.
+# Usage: scripts/mkimages.sh [BUILD_DIR]   (default: build-mkimages, configured if needed;
+# TORNPAGE_BUILD_JOBS: make -j, default nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${TORNPAGE_SHARED_DIR:-$(cd .. && pwd)/shared}
 build=${1:-build-mkimages}
 if [ ! -x "$build/fuzz/mkimages" ]; then
   cmake -S . -B "$build" -DTORNPAGE_SHARED_DIR="$shared" -DTORNPAGE_TESTS=OFF >/dev/null
-  cmake --build "$build" -j"$(nproc)" --target mkimages >/dev/null
+  cmake --build "$build" -j"${TORNPAGE_BUILD_JOBS:-$(nproc)}" --target mkimages >/dev/null
 fi
 mk=$build/fuzz/mkimages
 mkdir -p corpus/images corpus/fuzz/oplog

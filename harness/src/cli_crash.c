@@ -49,6 +49,7 @@ typedef struct crash_out {
 	repro_strset *saved;     /* signatures already saved (or skipped) in this run */
 	uint32_t cfg_unit;       /* --atomic as given: 0 = page */
 	uint64_t seed;
+	uint32_t exhaustive, samples; /* --exhaustive, --samples: in each reproducer's "from:" */
 	int save_err;
 	uint64_t known;          /* findings the baseline knows (not printed) */
 } crash_out;
@@ -78,7 +79,8 @@ static int known_or_save(crash_out *o, const crash_finding *f)
 	char at[16] = "page";
 	if (o->cfg_unit)
 		snprintf(at, sizeof at, "%u", o->cfg_unit);
-	snprintf(how, sizeof how, "tornpage crash --atomic %s --seed %" PRIu64 " %s", at, o->seed, base);
+	snprintf(how, sizeof how, "tornpage crash --atomic %s --exhaustive %" PRIu32 " --samples %" PRIu32 " --seed %" PRIu64 " %s",
+		 at, o->exhaustive, o->samples, o->seed, base);
 	int rc = repro_from_finding(&r, o->log, f, o->cfg_unit, how, msg, sizeof msg);
 	if (rc) {
 		fprintf(stderr, "tornpage crash: --save: %s: %s: %s\n", o->name, sig, msg);
@@ -271,6 +273,8 @@ int cli_crash(int argc, char **argv)
 		o->saved = &saved;
 		o->cfg_unit = cfg.unit;
 		o->seed = cfg.sub.seed;
+		o->exhaustive = cfg.sub.exhaustive_k;
+		o->samples = cfg.sub.samples;
 		cfg.progress = on_progress;
 		cfg.progress_arg = o;
 		printf("== %s (%zu ops, %zu-byte pages)\n", logs[i], parsed[i].nops, (size_t)1 << parsed[i].page_log2);

@@ -1,0 +1,22 @@
+# corpora_present.cmake — CTest fuzz/corpora_present: fail unless every directory of DIRS
+# ('|'-separated) holds at least one input file and every file of FILES exists and is
+# not empty. A corpus replay over an emptied or moved corpus would otherwise pass.
+string(REPLACE "|" ";" dirs "${DIRS}")
+string(REPLACE "|" ";" files "${FILES}")
+foreach(d ${dirs})
+  file(GLOB inputs LIST_DIRECTORIES false "${d}/*")
+  list(LENGTH inputs n)
+  if(n EQUAL 0)
+    message(FATAL_ERROR "corpus ${d}: no input (missing or empty directory)")
+  endif()
+  message(STATUS "corpus ${d}: ${n} input(s)")
+endforeach()
+foreach(f ${files})
+  if(NOT EXISTS "${f}")
+    message(FATAL_ERROR "${f}: missing")
+  endif()
+  file(SIZE "${f}" size)
+  if(size EQUAL 0)
+    message(FATAL_ERROR "${f}: empty")
+  endif()
+endforeach()
