@@ -3,6 +3,7 @@
  * the cases and their verdicts are the engine's. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@
 
 static const char matrix_usage[] =
 	"usage: tornpage matrix LOG... [--io simdisk|posix] [--points GLOB[,GLOB]] [--modes once,persist]\n"
-	"                       [--errno EIO,ENOSPC,...] [--lost-writes] [--no-images]\n"
+	"                       [--errno EIO,ENOSPC,...] [--lost-writes] [--exhaustive K] [--no-images]\n"
 	"                       [--seed S] [--shard I/N] [--continue N] [--atomic 512|1024|2048|4096|page]\n"
 	"                       [--json F] [--junit F] [--md F] [--max-findings N] [--quiet]\n"
 	"                       [--save DIR] [--baseline DIR]\n\n"
@@ -26,10 +27,13 @@ static const char matrix_usage[] =
 	"mode, errno) runs from a snapshot taken before the op the hit falls in. once fails that hit\n"
 	"only; persist fails it and every later call of any point. Verdicts per case: F-SILENT (the\n"
 	"op reported success), F-ATOMIC (after the error the state is not the one before the op and\n"
-	"the pager is not fail-stop), F-STOP (a fail-stop pager accepted work), F-CONTINUE (once:\n"
-	"the next --continue ops, default 16, 0 = all, do not run as the model says), and the crash\n"
-	"verdicts on the durable image at the fault and after the continuation (simdisk only).\n"
-	"--lost-writes: a failed sync persists a seeded subset of its units, the rest is lost.\n"
+	"the pager is not fail-stop; persist: also at every later op that fails), F-STOP (a fail-stop\n"
+	"pager accepted work), F-CONTINUE (the rest of the log, at most --continue N ops if given, does\n"
+	"not run as the model says), and the crash verdicts on the durable image at the fault and\n"
+	"after the continuation (simdisk only).\n"
+	"--lost-writes: any subset of a failed sync's units may have reached disk: the image at the\n"
+	"fault is judged for every subset (up to --exhaustive K units, default 12, else a seeded mix);\n"
+	"the case goes on with one seeded subset, the other units lost.\n"
 	"--no-images: F-* verdicts only (posix never judges images: no crash simulation there).\n"
 	"--shard I/N: only cases with ordinal % N == I (join the JSON with tornpage merge).\n"
 	"--save DIR: write one reproducer per distinct finding signature into DIR (docs/repro.md).\n"
@@ -199,6 +203,13 @@ static int parse_list(const char *cmd, const char *opt, const char *val, matrix_
 				fprintf(stderr, "tornpage %s: --errno: unknown errno '%s' (a name like EIO or a number)\n", cmd, item);
 				return -1;
 			}
+			size_t d = 0;
+			while (d < cfg->nerrs && cfg->errs[d] != e)
+				d++;
+			if (d < cfg->nerrs) {
+				s += n + (s[n] == ',');
+				continue; /* given twice: one case per errno */
+			}
 			if (cfg->nerrs == MATRIX_MAX_ERRNOS) {
 				fprintf(stderr, "tornpage %s: --errno: at most %u values\n", cmd, MATRIX_MAX_ERRNOS);
 				return -1;
@@ -208,6 +219,30 @@ static int parse_list(const char *cmd, const char *opt, const char *val, matrix_
 		s += n + (s[n] == ',');
 	}
 	return 0;
+}
+
+/* Every --points glob must name at least one fault point: a typo would silently run
+ * fewer cases. 1 (printed) when one matches none. */
+static int points_unmatched(const char *globs)
+{
+	size_t n;
+	const pager_fault_point *pts = pager_fault_points(&n);
+	int bad = 0;
+	for (const char *s = globs; *s;) {
+		size_t len = strcspn(s, ",");
+		char glob[256];
+		snprintf(glob, sizeof glob, "%.*s", (int)(len < 255 ? len : 255), s);
+		int hit = 0;
+		for (size_t i = 0; i < n && !hit; i++)
+			hit = fnmatch(glob, pts[i].name, 0) == 0;
+		if (!hit) {
+			fprintf(stderr, "tornpage matrix: --points: '%s' matches no fault point (tornpage points lists them)\n",
+				glob);
+			bad = 1;
+		}
+		s += len + (s[len] == ',');
+	}
+	return bad;
 }
 
 int cli_matrix(int argc, char **argv)
@@ -253,6 +288,14 @@ int cli_matrix(int argc, char **argv)
 				goto done;
 		} else if (!strcmp(argv[i], "--lost-writes")) {
 			cfg.lost_writes = 1;
+		} else if (cli_opt(argc, argv, &i, "--exhaustive", &val)) {
+			if (cli_u64("matrix", "--exhaustive", val, &v))
+				goto done;
+			if (v < 1 || v > 24) {
+				fprintf(stderr, "tornpage matrix: --exhaustive: expected 1..24\n");
+				goto done;
+			}
+			cfg.exhaustive = (uint32_t)v;
 		} else if (!strcmp(argv[i], "--no-images")) {
 			cfg.no_images = 1;
 		} else if (cli_opt(argc, argv, &i, "--seed", &val)) {
@@ -309,6 +352,8 @@ int cli_matrix(int argc, char **argv)
 		fputs(matrix_usage, stderr);
 		goto done;
 	}
+	if (cfg.points && points_unmatched(cfg.points))
+		goto done;
 	if (!matrix_available()) {
 		fprintf(stderr, "tornpage matrix: built without libfiu (TORNPAGE_FIU=OFF): no fault matrix\n");
 		goto done;
@@ -373,11 +418,16 @@ int cli_matrix(int argc, char **argv)
 	char unit[16] = "page";
 	if (cfg.unit)
 		snprintf(unit, sizeof unit, "%u", cfg.unit);
+	char cont[32] = "rest of the log";
+	if (o.rep.cont)
+		snprintf(cont, sizeof cont, "%" PRIu64 " ops", o.rep.cont);
+	char lw[48] = "off";
+	if (cfg.lost_writes)
+		snprintf(lw, sizeof lw, "on (exhaustive %" PRIu32 ")", o.rep.exhaustive);
 	printf("tornpage matrix: io %s, atomic %s, points %s, modes %s, errnos %s, lost writes %s, durable images %s,"
-	       " continue %" PRIu64 ", seed %" PRIu64 ", shard %u/%u\n",
-	       o.rep.io, unit, o.rep.points, o.rep.modes, o.rep.errnos, cfg.lost_writes ? "on" : "off",
-	       o.rep.images ? "judged" : "not judged", o.rep.cont, cfg.seed, cfg.nshards > 1 ? cfg.shard : 0,
-	       cfg.nshards > 1 ? cfg.nshards : 1);
+	       " continue %s, seed %" PRIu64 ", shard %u/%u\n",
+	       o.rep.io, unit, o.rep.points, o.rep.modes, o.rep.errnos, lw, o.rep.images ? "judged" : "not judged", cont,
+	       cfg.seed, cfg.nshards > 1 ? cfg.shard : 0, cfg.nshards > 1 ? cfg.nshards : 1);
 	fflush(stdout);
 	rc = CLI_OK;
 	uint64_t ordinal = 0;

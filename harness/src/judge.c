@@ -517,31 +517,40 @@ int judge_image(judge *j, const judge_case *c, uint8_t *img, uint64_t len, judge
 
 /* ---- the case key ---- */
 
-static uint64_t digest_model(uint64_t k, const model *m)
+uint64_t judge_handle_digest(size_t i, const model_handle *h)
 {
-	k = subsets_mix64(k ^ m->page_count);
-	for (size_t i = 0; i < m->nhandles; i++) {
-		const model_handle *h = &m->h[i];
-		k = subsets_mix64(k ^ ((uint64_t)h->live | (uint64_t)h->freed << 1 | (uint64_t)h->set_by << 2));
-		k = subsets_mix64(k ^ h->where);
-		k = subsets_mix64(k ^ h->copy[0] ^ subsets_mix64(h->copy[1]) ^ ((uint64_t)h->crc << 17));
-	}
+	uint64_t k = subsets_mix64((uint64_t)i * 0x9E3779B97F4A7C15u ^
+				   ((uint64_t)h->live | (uint64_t)h->freed << 1 | (uint64_t)h->set_by << 2));
+	k = subsets_mix64(k ^ h->where);
+	return subsets_mix64(k ^ h->copy[0] ^ subsets_mix64(h->copy[1]) ^ ((uint64_t)h->crc << 17));
+}
+
+uint64_t judge_model_digest(const model *m)
+{
+	uint64_t k = subsets_mix64(m->page_count);
+	for (size_t i = 0; i < m->nhandles; i++)
+		k ^= judge_handle_digest(i, &m->h[i]);
 	return k;
+}
+
+uint64_t judge_case_key_of(const judge *j, size_t op, uint64_t before, uint64_t after)
+{
+	uint64_t k = 0x7c15a2e3u;
+	if (op == JUDGE_NO_OP) {
+		k = subsets_mix64(k ^ UINT64_MAX);
+	} else {
+		const oplog_op *o = &j->log->ops[op];
+		k = subsets_mix64(k ^ (uint64_t)o->kind);
+		k = subsets_mix64(k ^ o->handle);
+	}
+	k = subsets_mix64(k ^ before);
+	k = subsets_mix64(subsets_mix64(k ^ 0xaf) ^ after);
+	return k | !k;
 }
 
 uint64_t judge_case_key(const judge *j, const judge_case *c)
 {
-	uint64_t k = 0x7c15a2e3u;
-	if (c->op == JUDGE_NO_OP) {
-		k = subsets_mix64(k ^ UINT64_MAX);
-	} else {
-		const oplog_op *op = &j->log->ops[c->op];
-		k = subsets_mix64(k ^ (uint64_t)op->kind);
-		k = subsets_mix64(k ^ op->handle);
-	}
-	k = digest_model(k, c->before);
-	k = digest_model(subsets_mix64(k ^ 0xaf), c->after);
-	return k | !k;
+	return judge_case_key_of(j, c->op, judge_model_digest(c->before), judge_model_digest(c->after));
 }
 
 /* ---- the read set (judge_image_ids) ---- */

@@ -54,6 +54,12 @@ int judge_image(judge *j, const judge_case *c, uint8_t *img, uint64_t len, judge
  * keys may still give the same verdicts. For judge_image_ids and for deduplicating
  * images across crash points (crash.c). */
 uint64_t judge_case_key(const judge *j, const judge_case *c);
+/* The same key from the models' digests, for a caller that keeps them up to date as its
+ * models change: judge_model_digest(m) = subsets_mix64(m->page_count) ^ XOR over the
+ * handles of judge_handle_digest(i, &m->h[i]) (one op changes one handle: two XORs). */
+uint64_t judge_handle_digest(size_t i, const model_handle *h);
+uint64_t judge_model_digest(const model *m);
+uint64_t judge_case_key_of(const judge *j, size_t op, uint64_t before_digest, uint64_t after_digest);
 
 /* judge_image, faster, with the same verdicts (same ids, strings and order) for an image
  * whose pages have known identities: page_id[n] (n < ceil(len / page size)) is a 64-bit

@@ -46,7 +46,7 @@ int matrix_run_case(const oplog *log, uint32_t unit, const matrix_case *c, matri
 
 /* ---- the whole matrix ------------------------------------------------------------ */
 
-#define MATRIX_DEFAULT_CONTINUE 16u  /* ops run after the faulted op (0 = to the end) */
+#define MATRIX_DEFAULT_CONTINUE 0u   /* ops run after the faulted op at most; 0 = the rest of the log */
 #define MATRIX_MAX_ERRNOS 16u
 
 /* Where a verdict was judged. */
@@ -76,6 +76,9 @@ typedef struct matrix_result {
 	int err_seen;         /* pager_last_errno() when rc == PAGER_EIO, else 0 */
 	int fail_stop;        /* the pager went fail-stop (PAGER_EUNAVAILABLE) at some point of the case */
 	size_t continued;     /* ops run after op `op` (skipped ops not counted) */
+	int converged;        /* the continuation stopped early: after a reopen the case's state
+				 (disk, model, handles) was the no-fault run's, so the rest of the log
+				 would run as the no-fault run did (simdisk, once mode, full matrix) */
 	double seconds;       /* wall time of the case (setup, op, continuation, judging) */
 	matrix_verdict *v;    /* verdicts, in the order found */
 	size_t nv;
@@ -104,10 +107,12 @@ typedef struct matrix_cfg {
 	size_t nerrs;          /* 0 = {EIO} */
 	int lost_writes;       /* --lost-writes */
 	int no_images;         /* --no-images: no durable-image verdicts (F-* only, as posix) */
+	uint32_t exhaustive;   /* --exhaustive K: lost writes judge every subset of the failed sync's
+				  dirty units when at most K (else subsets.h's seeded mix); 0 = 12 */
 	uint64_t seed;         /* --seed: every case's seed derives from it (matrix_case_seed) */
 	uint32_t shard, nshards; /* --shard I/N: run the cases with ordinal % N == I; N = 0 or 1: all */
-	size_t cont;           /* --continue N: ops after the faulted one; 0 = to the end */
-	int cont_set;          /* cont was given (else MATRIX_DEFAULT_CONTINUE) */
+	size_t cont;           /* --continue N: at most N ops after the faulted one; 0 = to the end */
+	int cont_set;          /* cont was given (else MATRIX_DEFAULT_CONTINUE: to the end) */
 
 	/* every case run, verdicts or not (reports) */
 	void (*on_result)(void *arg, const oplog *log, const matrix_result *r);
@@ -131,8 +136,12 @@ typedef struct matrix_cfg {
 int matrix_run(const oplog *log, const matrix_cfg *cfg, uint64_t *ordinal, matrix_stats *st,
 	       char *msg, size_t msglen);
 
-/* matrix_run_case with the matrix's options (io, unit, continue, wrap_io; the case's own
- * lost_writes and seed). fn may be NULL. Same returns as matrix_run_case. */
+/* matrix_run_case with the matrix's options (io, unit, continue, exhaustive, no_images,
+ * wrap_io; the case's own lost_writes and seed). fn may be NULL. Same returns as
+ * matrix_run_case. As one process per case would: the log is replayed up to the op the
+ * hit falls in (counting hits, with the model check), then the case runs; only the
+ * no-fault images the case's verdicts are compared with are judged, and the
+ * continuation never stops early (no no-fault run to compare with). */
 int matrix_run_case_ex(const oplog *log, const matrix_cfg *cfg, const matrix_case *c,
 		       matrix_verdict_fn fn, void *arg, char *msg, size_t msglen);
 

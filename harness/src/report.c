@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "pager.h"
+#include "subsets.h"
 
 /* ---- small helpers -------------------------------------------------------------- */
 
@@ -149,6 +150,9 @@ int report_init(report *r, const matrix_cfg *cfg)
 				      matrix_errno_name(cfg->nerrs ? cfg->errs[i] : EIO, eb));
 	r->errnos = dup(buf);
 	r->lost_writes = cfg->lost_writes;
+	r->images = !cfg->posix && !cfg->no_images;
+	r->exhaustive = !cfg->exhaustive ? SUBSETS_DEFAULT_EXHAUSTIVE
+		      : cfg->exhaustive > SUBSETS_MAX_EXHAUSTIVE ? SUBSETS_MAX_EXHAUSTIVE : cfg->exhaustive;
 	r->seed = cfg->seed;
 	r->cont = cfg->cont_set ? cfg->cont : MATRIX_DEFAULT_CONTINUE;
 	r->nshards = cfg->nshards > 1 ? cfg->nshards : 1;
@@ -251,6 +255,7 @@ int report_add_result(report *r, size_t li, const oplog *log, const matrix_resul
 		return -1;
 	c->ordinal = res->ordinal;
 	c->log = dup(r->logs[li].path);
+	c->log_index = li;
 	c->point = dup(res->c.point);
 	c->hit = res->c.hit;
 	c->mode = dup(matrix_mode_name(res->c.mode));
@@ -275,6 +280,7 @@ int report_add_result(report *r, size_t li, const oplog *log, const matrix_resul
 	c->result = dup(buf);
 	c->fail_stop = res->fail_stop;
 	c->continued = res->continued;
+	c->converged = res->converged;
 	c->seconds = res->seconds;
 	c->dropped = res->dropped;
 	c->preexisting = res->preexisting;
@@ -465,8 +471,9 @@ int report_write_json(const report *r, FILE *f)
 	json_list(f, r->modes);
 	fputs(", \"errnos\": ", f);
 	json_list(f, r->errnos);
-	fprintf(f, ", \"lost_writes\": %s, \"seed\": \"%" PRIu64 "\", \"continue\": %" PRIu64 "},\n",
-		r->lost_writes ? "true" : "false", r->seed, r->cont);
+	fprintf(f, ", \"lost_writes\": %s, \"exhaustive\": %" PRIu32 ", \"images\": %s, \"seed\": \"%" PRIu64
+		   "\", \"continue\": %" PRIu64 "},\n",
+		r->lost_writes ? "true" : "false", r->exhaustive, r->images ? "true" : "false", r->seed, r->cont);
 	fprintf(f, "  \"shard\": {\"count\": %" PRIu32 ", \"indexes\": [", r->nshards);
 	for (size_t i = 0; i < r->nshard_idx; i++)
 		fprintf(f, "%s%" PRIu32, i ? ", " : "", r->shards[i]);
@@ -492,7 +499,8 @@ int report_write_json(const report *r, FILE *f)
 	fputs("  \"cases\": [", f);
 	for (size_t i = 0; i < r->ncases; i++) {
 		const report_case *c = &r->cases[i];
-		fprintf(f, "%s\n    {\"ordinal\": %" PRIu64 ", \"log\": ", i ? "," : "", c->ordinal);
+		fprintf(f, "%s\n    {\"ordinal\": %" PRIu64 ", \"log_index\": %" PRIu64 ", \"log\": ", i ? "," : "", c->ordinal,
+			c->log_index);
 		json_str(f, c->log);
 		fputs(", \"point\": ", f);
 		json_str(f, c->point);
@@ -506,9 +514,10 @@ int report_write_json(const report *r, FILE *f)
 		json_str(f, c->op_text);
 		fprintf(f, ", \"fired\": %s, \"result\": ", c->fired ? "true" : "false");
 		json_str(f, c->result);
-		fprintf(f, ", \"fail_stop\": %s, \"continued\": %" PRIu64 ", \"seconds\": %.6f, \"dropped\": %" PRIu64
+		fprintf(f, ", \"fail_stop\": %s, \"continued\": %" PRIu64 ", \"converged\": %s, \"seconds\": %.6f, \"dropped\": %" PRIu64
 			   ", \"preexisting\": %" PRIu64 ",\n     \"verdicts\": [",
-			c->fail_stop ? "true" : "false", c->continued, c->seconds, c->dropped, c->preexisting);
+			c->fail_stop ? "true" : "false", c->continued, c->converged ? "true" : "false", c->seconds, c->dropped,
+			c->preexisting);
 		for (size_t k = 0; k < c->nv; k++) {
 			const report_verdict *v = &c->v[k];
 			fprintf(f, "%s\n       {\"id\": ", k ? "," : "");
@@ -540,8 +549,16 @@ int report_write_junit(const report *r, FILE *f)
 	for (size_t li = 0; li < r->nlogs; li++) {
 		const report_log *l = &r->logs[li];
 		uint64_t tests = 0, failures = 0, skipped = 0;
+		/* a log given more than once: its suites and cases carry its index ("#2") so
+		 * that no two testcases share a classname and name */
+		int twice = 0;
+		for (size_t o = 0; o < r->nlogs && !twice; o++)
+			twice = o != li && !strcmp(r->logs[o].path, l->path);
+		char tag[32] = "";
+		if (twice)
+			snprintf(tag, sizeof tag, " #%zu", li);
 		for (size_t i = 0; i < r->ncases; i++) {
-			if (strcmp(r->cases[i].log, l->path))
+			if (r->cases[i].log_index != li)
 				continue;
 			tests++;
 			failures += case_fatal(&r->cases[i]);
@@ -549,6 +566,7 @@ int report_write_junit(const report *r, FILE *f)
 		}
 		fputs("  <testsuite name=\"", f);
 		xml_str(f, l->path, 1);
+		xml_str(f, tag, 1);
 		fprintf(f, "\" tests=\"%" PRIu64 "\" failures=\"%" PRIu64 "\" errors=\"%d\" skipped=\"%" PRIu64
 			   "\" time=\"%.6f\">\n",
 			tests + (l->error != NULL), failures, l->error != NULL, skipped, l->seconds);
@@ -563,25 +581,29 @@ int report_write_junit(const report *r, FILE *f)
 		fprintf(f, "      <property name=\"seed\" value=\"%" PRIu64 "\"/>\n", r->seed);
 		fprintf(f, "      <property name=\"atomic\" value=\"%" PRIu32 "\"/>\n", r->atomic);
 		fprintf(f, "      <property name=\"lost_writes\" value=\"%s\"/>\n", r->lost_writes ? "true" : "false");
+		fprintf(f, "      <property name=\"exhaustive\" value=\"%" PRIu32 "\"/>\n", r->exhaustive);
+		fprintf(f, "      <property name=\"images\" value=\"%s\"/>\n", r->images ? "true" : "false");
 		fprintf(f, "      <property name=\"continue\" value=\"%" PRIu64 "\"/>\n", r->cont);
 		fprintf(f, "      <property name=\"shards\" value=\"%" PRIu32 "\"/>\n", r->nshards);
 		fputs("    </properties>\n", f);
 		if (l->error) {
 			fputs("    <testcase classname=\"", f);
 			xml_str(f, l->path, 1);
-			fputs("\" name=\"replay\" time=\"0\">\n      <error message=\"", f);
+			fputs("\" name=\"replay", f);
+			xml_str(f, tag, 1);
+			fputs("\" time=\"0\">\n      <error message=\"", f);
 			xml_str(f, l->error, 1);
 			fputs("\" type=\"I-MODEL\"/>\n    </testcase>\n", f);
 		}
 		for (size_t i = 0; i < r->ncases; i++) {
 			const report_case *c = &r->cases[i];
-			if (strcmp(c->log, l->path))
+			if (c->log_index != li)
 				continue;
 			fputs("    <testcase classname=\"", f);
 			xml_str(f, c->log, 1);
 			fputs("\" name=\"", f);
-			char name[512];
-			snprintf(name, sizeof name, "%s/%" PRIu64 "/%s/%s", c->point, c->hit, c->mode, c->err);
+			char name[560];
+			snprintf(name, sizeof name, "%s/%" PRIu64 "/%s/%s%s", c->point, c->hit, c->mode, c->err, tag);
 			xml_str(f, name, 1);
 			fprintf(f, "\" time=\"%.6f\">\n", c->seconds);
 			if (!c->fired) {
@@ -654,10 +676,13 @@ int report_write_md(const report *r, FILE *f)
 	char atomic[16] = "page";
 	if (r->atomic)
 		snprintf(atomic, sizeof atomic, "%" PRIu32, r->atomic);
-	fprintf(f, "io `%s` · atomic %s · points `%s` · modes %s · errnos %s · lost writes %s · continue %" PRIu64
+	char cont[32] = "rest of the log";
+	if (r->cont)
+		snprintf(cont, sizeof cont, "%" PRIu64 " ops", r->cont);
+	fprintf(f, "io `%s` · atomic %s · points `%s` · modes %s · errnos %s · lost writes %s · durable images %s · continue %s"
 		   " · seed %" PRIu64 " · shards %zu of %" PRIu32 "\n\n",
-		r->io, atomic, r->points, r->modes, r->errnos, r->lost_writes ? "on" : "off", r->cont, r->seed,
-		r->nshard_idx, r->nshards);
+		r->io, atomic, r->points, r->modes, r->errnos, r->lost_writes ? "on" : "off", r->images ? "judged" : "not judged",
+		cont, r->seed, r->nshard_idx, r->nshards);
 	fprintf(f, "**%" PRIu64 " cases** over %zu logs in %.2f s (%.0f cases/s): **%" PRIu64
 		   " with fatal verdicts**, %" PRIu64 " with any verdict%s.\n\n",
 		t.cases, r->nlogs, r->seconds, r->seconds > 0 ? (double)t.cases / r->seconds : 0.0, t.fatal,
@@ -874,6 +899,8 @@ int report_read_json(const char *path, report *r, char *msg, size_t msglen)
 	r->modes = jcsv(&j, p, "modes", "params");
 	r->errnos = jcsv(&j, p, "errnos", "params");
 	r->lost_writes = jbool(&j, p, "lost_writes", "params");
+	r->exhaustive = (uint32_t)juint(&j, p, "exhaustive", "params");
+	r->images = jbool(&j, p, "images", "params");
 	r->seed = ju64str(&j, p, "seed", "params");
 	r->cont = juint(&j, p, "continue", "params");
 	json_object *sh = jfield(&j, root, "shard", json_type_object, "report");
@@ -925,7 +952,12 @@ int report_read_json(const char *path, report *r, char *msg, size_t msglen)
 		}
 		r->ncases++;
 		c->ordinal = juint(&j, o, "ordinal", where);
+		c->log_index = juint(&j, o, "log_index", where);
 		c->log = jstr(&j, o, "log", where);
+		if (!j.bad && (c->log_index >= r->nlogs || !c->log || strcmp(c->log, r->logs[c->log_index].path))) {
+			snprintf(msg, msglen, "%s: %s: log_index is not the index of its log in logs[]", path, where);
+			j.bad = 1;
+		}
 		c->point = jstr(&j, o, "point", where);
 		c->hit = juint(&j, o, "hit", where);
 		c->mode = jstr(&j, o, "mode", where);
@@ -939,6 +971,7 @@ int report_read_json(const char *path, report *r, char *msg, size_t msglen)
 		c->result = jstr(&j, o, "result", where);
 		c->fail_stop = jbool(&j, o, "fail_stop", where);
 		c->continued = juint(&j, o, "continued", where);
+		c->converged = jbool(&j, o, "converged", where);
 		c->seconds = jdouble(&j, o, "seconds", where);
 		c->dropped = juint(&j, o, "dropped", where);
 		c->preexisting = juint(&j, o, "preexisting", where);
@@ -991,10 +1024,10 @@ int report_merge(report *dst, const report *src, char *msg, size_t msglen)
 {
 	if (!same_str(dst->io, src->io) || dst->atomic != src->atomic || !same_str(dst->points, src->points) ||
 	    !same_str(dst->modes, src->modes) || !same_str(dst->errnos, src->errnos) ||
-	    dst->lost_writes != src->lost_writes || dst->seed != src->seed || dst->cont != src->cont ||
-	    dst->nshards != src->nshards) {
+	    dst->lost_writes != src->lost_writes || dst->images != src->images || dst->exhaustive != src->exhaustive ||
+	    dst->seed != src->seed || dst->cont != src->cont || dst->nshards != src->nshards) {
 		snprintf(msg, msglen, "the runs differ in their parameters (io, atomic, points, modes, errnos, lost writes, "
-				      "seed, continue or shard count): not shards of one matrix");
+				      "images, exhaustive, seed, continue or shard count): not shards of one matrix");
 		return -1;
 	}
 	if (dst->nlogs != src->nlogs) {
@@ -1103,7 +1136,8 @@ int report_cases_equal(const report *a, const report *b, char *msg, size_t msgle
 	}
 	for (size_t i = 0; i < a->ncases; i++) {
 		const report_case *x = &a->cases[i], *y = &b->cases[i];
-		if (x->ordinal != y->ordinal || !same_str(x->log, y->log) || !same_str(x->point, y->point) ||
+		if (x->ordinal != y->ordinal || x->log_index != y->log_index || !same_str(x->log, y->log) ||
+		    x->converged != y->converged || !same_str(x->point, y->point) ||
 		    x->hit != y->hit || !same_str(x->mode, y->mode) || !same_str(x->err, y->err) || x->seed != y->seed ||
 		    x->lost_writes != y->lost_writes || x->op != y->op || x->line != y->line ||
 		    !same_str(x->op_text, y->op_text) || x->fired != y->fired || !same_str(x->result, y->result) ||

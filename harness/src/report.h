@@ -15,7 +15,7 @@
 #include "matrix.h"
 #include "oplog.h"
 
-#define REPORT_SCHEMA 1
+#define REPORT_SCHEMA 2
 
 typedef struct report_verdict {
 	char *id;        /* "F-ATOMIC", "I-LEAK", ... */
@@ -30,6 +30,7 @@ typedef struct report_verdict {
 typedef struct report_case {
 	uint64_t ordinal;   /* position in the run's case order, all shards */
 	char *log;          /* the log's path, as given */
+	uint64_t log_index; /* which of the run's logs (a path may be given twice) */
 	char *point;        /* fault point */
 	uint64_t hit;       /* 1-based hit of the point in the log */
 	char *mode;         /* "once" / "persist" */
@@ -43,6 +44,7 @@ typedef struct report_case {
 	char *result;       /* what the op returned: "ok", "PAGER_EIO (EIO)" */
 	int fail_stop;      /* the pager went fail-stop */
 	uint64_t continued; /* ops run after the faulted one */
+	int converged;      /* the continuation stopped where the no-fault run's state was */
 	double seconds;     /* wall time of the case */
 	report_verdict *v;
 	size_t nv;
@@ -67,8 +69,9 @@ typedef struct report {
 	char *errnos;       /* "EIO,ENOSPC" */
 	int lost_writes;
 	int images;         /* durable images judged (simdisk without --no-images) */
+	uint32_t exhaustive; /* lost writes: every subset of a failed sync's units up to K of them (--exhaustive) */
 	uint64_t seed;
-	uint64_t cont;      /* --continue (0 = to the end) */
+	uint64_t cont;      /* --continue (0 = to the end of the log) */
 	uint32_t nshards;   /* N of --shard I/N (1: no sharding) */
 	uint32_t *shards;   /* the shard indexes this report holds, ascending */
 	size_t nshard_idx;

@@ -1332,8 +1332,7 @@ story:
 			fprintf(story, ", lost writes (seed %" PRIu64 ")", r->seed);
 		fprintf(story, "\n");
 		if (res->reached || res->status != REPRO_CANNOT) {
-			fprintf(story, "ops (> the op the fault fires in; the matrix runs up to %u more after it):\n",
-				MATRIX_DEFAULT_CONTINUE);
+			fprintf(story, "ops (> the op the fault fires in; the matrix runs the rest of the log after it):\n");
 			size_t last = res->reached ? op : r->log.nops - 1;
 			for (size_t v = 0; v < res->nv; v++)
 				if (res->v[v].op > last && res->v[v].op < r->log.nops)

@@ -100,6 +100,7 @@ struct simdisk {
 	void *hook_arg;         /* its first argument */
 	simdisk_fault_fn fault_hook; /* told of injected faults (pager_io.faulted), or NULL */
 	void *fault_arg;        /* its first argument */
+	uint32_t resized;       /* set_len calls since the last copy into this disk (restore) */
 };
 
 /* ---- units ---------------------------------------------------------------------- */
@@ -294,6 +295,7 @@ static int simdisk_m_set_len(void *ctx, const char *step, void *file, uint64_t l
 		memset(d->cache + old, 0, (size_t)(len - old));
 		memset(d->disk + old, 0, (size_t)(len - old));
 	}
+	d->resized++;
 	/* A unit whose extent the size change touches starts afresh: its old loss no
 	 * longer describes it (shrunk away, or zero-extended in cache and disk alike). */
 	if (d->nlost) {
@@ -593,6 +595,7 @@ int simdisk_load(simdisk *d, const uint8_t *img, uint64_t len)
 	d->exists = 1;
 	d->len = len;
 	d->syncs = 0;
+	d->resized = 1; /* not a copy of anything: no simdisk_restore from here */
 	return 0;
 }
 
@@ -644,8 +647,38 @@ int simdisk_copy(simdisk *dst, const simdisk *src)
 	dst->exists = src->exists;
 	dst->len = src->len;
 	dst->syncs = src->syncs;
+	dst->resized = 0;
 	if (src->syncs)
 		memcpy(dst->events, src->events, (size_t)src->syncs * sizeof(simdisk_event));
+	return 0;
+}
+
+int simdisk_restore(simdisk *dst, const simdisk *src, const uint64_t *ranges, size_t nranges)
+{
+	if (dst == src || dst->unit != src->unit || dst->borrowed || src->borrowed || !dst->exists ||
+	    !src->exists || dst->len != src->len || dst->syncs < src->syncs || dst->mapped || dst->opens || dst->resized)
+		return simdisk_copy(dst, src);
+	if (src->len)
+		memcpy(dst->cache, src->cache, (size_t)src->len);
+	for (size_t i = 0; i < nranges; i++) {
+		uint64_t off = ranges[2 * i], len = ranges[2 * i + 1];
+		if (!len || off >= dst->len)
+			continue;
+		uint64_t last = (len > dst->len - off ? dst->len - 1 : off + len - 1) >> dst->unit_shift;
+		for (uint64_t u = off >> dst->unit_shift; u <= last; u++) {
+			uint64_t uo = u << dst->unit_shift;
+			memcpy(dst->disk + uo, src->disk + uo, (size_t)simdisk_unit_len(dst, u));
+		}
+	}
+	simdisk_unmark_all(dst);
+	if (src->nlost) {
+		uint64_t units = simdisk_units_of(src, src->len);
+		memcpy(dst->lost, src->lost, (size_t)units);
+		memcpy(dst->lost_hash, src->lost_hash, (size_t)units * sizeof(uint64_t));
+		for (uint64_t i = 0; i < units; i++)
+			dst->nlost += dst->lost[i] != 0;
+	}
+	dst->syncs = src->syncs; /* events[0 .. syncs) are src's still: dst only appended */
 	return 0;
 }
 

@@ -88,12 +88,24 @@ int simdisk_borrow(simdisk *d, uint8_t *img, uint64_t len);
  * valid: src must have the mapping's length and the copy must not need to move the
  * buffer, else EBUSY. 0, ENOMEM or EBUSY. */
 int simdisk_copy(simdisk *dst, const simdisk *src);
+/* simdisk_copy again, by what changed (the fault matrix restores its snapshot between
+ * cases): dst was made a copy of src (simdisk_copy), src has not changed since, and dst
+ * only through its own methods and stores into its cache; ranges[2i], ranges[2i+1] (off,
+ * len) cover every range dst synced or failed to sync since. The cache is copied in
+ * full, the disk over those ranges only, the lost marks and the sync count as src's
+ * (events past src's count are dropped, the others are src's already). When dst is
+ * mapped or open, or its length changed (set_len) since: a full simdisk_copy. 0, ENOMEM
+ * or EBUSY. */
+int simdisk_restore(simdisk *dst, const simdisk *src, const uint64_t *ranges, size_t nranges);
 
 /* Lost writes (Linux after a failed msync, Rebello et al. ATC'20): of the dirty units
  * overlapping [off, off+len), those with persist(i) reach disk; the others keep their
- * cache bytes but are marked lost: no later sync writes them and simdisk_dirty does not
- * report them, until the pager changes that unit's cache bytes again (a 64-bit hash of
- * the content at loss time is kept). persist(i) = persist_none ? 0 :
+ * cache bytes but are marked lost: simdisk_dirty does not report them (no crash image
+ * includes them) and a sync of a range that does not cover them never writes them. The
+ * mark ends when the pager changes that unit's cache bytes again (a 64-bit hash of the
+ * content at loss time is kept) or when a later successful sync's range covers the unit:
+ * that sync writes it, as the pager stores every byte of a range before syncing it
+ * (simdisk.c "Lost writes"; docs/crash-model.md §10). persist(i) = persist_none ? 0 :
  * top bit of subsets_mix64(seed ^ subsets_mix64(i)), i the unit index in the file.
  * Not a sync: no event, no hook, the sync count does not move. No-op in borrow mode. */
 void simdisk_fail_sync(simdisk *d, uint64_t off, uint64_t len, uint64_t seed, int persist_none);

@@ -14,10 +14,12 @@
 
 #include "matrix.h"
 #include "oplog.h"
+#include "pager.h"
 #include "report.h"
 #include "simdisk.h"
 
 #if TORNPAGE_FIU
+#include <fiu-control.h>
 #include <fiu.h>
 #endif
 
@@ -330,13 +332,28 @@ Test(matrix_seed, run_case_gives_what_the_matrix_gave)
  *    failing after a failure): grow's rollback cannot restore the mapping, the pager
  *    goes Unavailable, and the seed's next growth maps the file again without a reopen
  *    -> F-STOP, where the seed alone recovers from the failed set_len cleanly. */
-enum plant { SWALLOW, DROP_CACHE, CASCADE };
+enum plant { SWALLOW, DROP_CACHE, CASCADE, LATER_FAIL, SWALLOW_DROP, RECOVER, LIAR };
+
+/* More plants, for the verdicts the seed alone never gives on small logs:
+ *  - LATER_FAIL: told of a failed call, it fails the next sync it is asked for (the
+ *    device fails once more, one op later): the continuation's op fails -> F-CONTINUE.
+ *  - SWALLOW_DROP: SWALLOW, and the swallowed sync also drops every unsynced page
+ *    (cache := disk): the op "succeeds" but its state is gone -> F-SILENT + F-CONTINUE
+ *    at the faulted op.
+ *  - RECOVER: told that a call the seed ignores failed (grow/unmap, grow/rollback_set_len),
+ *    the device comes back: every libfiu pager point is disabled, so the rest of that
+ *    op and every later one pass -> in persist mode a later op succeeds although a fault
+ *    fired in it (F-SILENT), or a fail-stop pager grows and works again (F-STOP).
+ *  - LIAR: protected data syncs return success without writing anything, also in the
+ *    no-fault run: its durable images show I-PROT-CRC at the op boundaries, and a case's
+ *    image showing the same is not the fault's doing (set aside, `preexisting`). */
 
 typedef struct wrap {
 	pager_io io;
 	const pager_io *inner;
 	enum plant plant;
 	int fail_next_map;
+	int fail_next_sync;
 } wrap;
 
 static wrap wraps[8];
@@ -371,13 +388,29 @@ static int w_unmap(void *ctx, const char *step, void *file, uint8_t *addr, uint6
 	wrap *w = ctx;
 	return w->inner->unmap(w->inner->ctx, step, file, addr, len);
 }
+static void drop_cache(wrap *w)
+{
+	simdisk *d = w->inner->ctx; /* simdisk_io(d)->ctx == d */
+	if (simdisk_len(d))
+		memcpy(simdisk_cache_mut(d), simdisk_disk(d), (size_t)simdisk_len(d));
+}
+
 static int w_sync(void *ctx, const char *step, void *file, uint8_t *addr, uint64_t off, uint64_t len)
 {
 	wrap *w = ctx;
 #if TORNPAGE_FIU
-	if (w->plant == SWALLOW && fiu_fail(step))
+	if ((w->plant == SWALLOW || w->plant == SWALLOW_DROP) && fiu_fail(step)) {
+		if (w->plant == SWALLOW_DROP)
+			drop_cache(w);
 		return 0; /* the planted bug: the error is swallowed, nothing is synced */
+	}
 #endif
+	if (w->plant == LATER_FAIL && w->fail_next_sync) {
+		w->fail_next_sync = 0;
+		return EIO;
+	}
+	if (w->plant == LIAR && !strcmp(step, "pager/protcommit/data_sync"))
+		return 0;
 	return w->inner->sync(w->inner->ctx, step, file, addr, off, len);
 }
 static int w_close(void *ctx, const char *step, void *file)
@@ -390,13 +423,20 @@ static void w_faulted(void *ctx, const char *step, void *file, uint64_t off, uin
 	wrap *w = ctx;
 	if (w->inner->faulted)
 		w->inner->faulted(w->inner->ctx, step, file, off, len, err);
-	if (w->plant == DROP_CACHE && len) {
-		simdisk *d = w->inner->ctx; /* simdisk_io(d)->ctx == d */
-		if (simdisk_len(d))
-			memcpy(simdisk_cache_mut(d), simdisk_disk(d), (size_t)simdisk_len(d));
-	}
+	if (w->plant == DROP_CACHE && len)
+		drop_cache(w);
 	if (w->plant == CASCADE && !strcmp(step, "pager/grow/set_len"))
 		w->fail_next_map = 1;
+	if (w->plant == LATER_FAIL)
+		w->fail_next_sync = 1;
+#if TORNPAGE_FIU
+	if (w->plant == RECOVER && (!strcmp(step, "pager/grow/unmap") || !strcmp(step, "pager/grow/rollback_set_len"))) {
+		size_t n;
+		const pager_fault_point *pts = pager_fault_points(&n);
+		for (size_t i = 0; i < n; i++)
+			fiu_disable(pts[i].name);
+	}
+#endif
 }
 
 static const pager_io *wrap_io(void *arg, const pager_io *inner)
@@ -406,6 +446,7 @@ static const pager_io *wrap_io(void *arg, const pager_io *inner)
 	w->inner = inner;
 	w->plant = *(enum plant *)arg;
 	w->fail_next_map = 0;
+	w->fail_next_sync = 0;
 	w->io = (pager_io){.version = PAGER_IO_VERSION, .ctx = w, .open = w_open, .size = w_size,
 			   .set_len = w_set_len, .map = w_map, .unmap = w_unmap, .sync = w_sync,
 			   .close = w_close, .faulted = w_faulted};
@@ -682,21 +723,6 @@ Test(matrix_shards, merged_shards_equal_one_full_run)
 	cr_assert_neq(report_merge(&merged, &other, msg, sizeof msg), 0);
 	report_free(&other);
 
-	/* the merged JUnit is valid XML with one testcase per case */
-	snprintf(path, sizeof path, "%s/merged.xml", tmpdir);
-	cr_assert_eq(report_save(&merged, path, report_write_junit), 0);
-	if (system("command -v xmllint >/dev/null 2>&1") == 0) {
-		char cmd[1200];
-		snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
-		cr_assert_eq(system(cmd), 0, "xmllint rejects %s", path);
-		snprintf(cmd, sizeof cmd, "test \"$(xmllint --xpath 'count(//testcase)' '%s')\" = %zu", path, merged.ncases);
-		cr_assert_eq(system(cmd), 0, "testcase count");
-		snprintf(cmd, sizeof cmd,
-			 "test \"$(xmllint --xpath 'count(//testcase[failure])' '%s')\" -gt 0 && "
-			 "xmllint --xpath 'string(//testsuite[2]/@name)' '%s' | grep -q 'prot & <tiny>.log'",
-			 path, path);
-		cr_assert_eq(system(cmd), 0, "failures and the escaped suite name");
-	}
 	snprintf(path, sizeof path, "%s/merged.md", tmpdir);
 	cr_assert_eq(report_save(&merged, path, report_write_md), 0);
 	report_free(&full);
@@ -705,4 +731,402 @@ Test(matrix_shards, merged_shards_equal_one_full_run)
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	cr_assert_eq(system(cmd), 0);
+}
+
+Test(matrix_shards, merged_junit_parses_as_xml_with_one_testcase_per_case)
+{
+	NEED_FIU();
+	if (system("command -v xmllint >/dev/null 2>&1"))
+		cr_skip_test("xmllint not installed (libxml2-utils)");
+	cr_assert_not_null(mkdtemp(tmpdir));
+	const char *names[2] = {"logs/grow.log", "logs/prot & <tiny>.log"};
+	const char *texts[2] = {LOG_GROW, LOG_PROT};
+	matrix_cfg cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.unit = 512;
+	cfg.seed = 3;
+	cfg.lost_writes = 1;
+	report merged;
+	char path[256], msg[400];
+	for (uint32_t i = 0; i < 2; i++) {
+		report part;
+		cfg.shard = i;
+		cfg.nshards = 2;
+		run_report(&cfg, &part, names, texts);
+		if (i == 0) {
+			merged = part;
+			continue;
+		}
+		cr_assert_eq(report_merge(&merged, &part, msg, sizeof msg), 0, "%s", msg);
+		report_free(&part);
+	}
+	snprintf(path, sizeof path, "%s/merged.xml", tmpdir);
+	cr_assert_eq(report_save(&merged, path, report_write_junit), 0);
+	char cmd[1200];
+	snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
+	cr_assert_eq(system(cmd), 0, "xmllint rejects %s", path);
+	snprintf(cmd, sizeof cmd, "test \"$(xmllint --xpath 'count(//testcase)' '%s')\" = %zu", path, merged.ncases);
+	cr_assert_eq(system(cmd), 0, "testcase count");
+	snprintf(cmd, sizeof cmd,
+		 "test \"$(xmllint --xpath 'count(//testcase[failure])' '%s')\" -gt 0 && "
+		 "xmllint --xpath 'string(//testsuite[2]/@name)' '%s' | grep -q 'prot & <tiny>.log'",
+		 path, path);
+	cr_assert_eq(system(cmd), 0, "failures and the escaped suite name");
+	report_free(&merged);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* ---- every check can fail: one case, in full ----------------------------------------- */
+
+typedef struct one_result {
+	char ids[1024]; /* "ID@op:at ..." */
+	size_t continued, preexisting;
+	int converged, fail_stop, rc, found;
+} one_result;
+
+typedef struct one_want {
+	const char *point;
+	uint64_t hit;
+	one_result *out;
+} one_want;
+
+static void on_one(void *arg, const oplog *log, const matrix_result *r)
+{
+	one_want *w = arg;
+	(void)log;
+	if (strcmp(r->c.point, w->point) || r->c.hit != w->hit)
+		return;
+	one_result *o = w->out;
+	o->found = 1;
+	o->continued = r->continued;
+	o->preexisting = r->preexisting;
+	o->converged = r->converged;
+	o->fail_stop = r->fail_stop;
+	o->rc = r->rc;
+	size_t n = 0;
+	for (size_t i = 0; i < r->nv && n < sizeof o->ids; i++)
+		n += (size_t)snprintf(o->ids + n, sizeof o->ids - n, "%s%s@%zu:%s", n ? " " : "", r->v[i].id, r->v[i].op,
+				      matrix_at_name(r->v[i].at));
+}
+
+/* Case (point, hit, mode) of the whole matrix of text (only that point and mode run). */
+static one_result full_case(const char *text, matrix_cfg cfg, const char *point, uint64_t hit, matrix_mode mode)
+{
+	one_result o;
+	memset(&o, 0, sizeof o);
+	one_want w = {point, hit, &o};
+	cfg.points = point;
+	cfg.modes = 1u << mode;
+	cfg.on_result = on_one;
+	cfg.result_arg = &w;
+	if (!cfg.unit)
+		cfg.unit = 512;
+	if (!cfg.seed)
+		cfg.seed = 1;
+	oplog log = parse(text);
+	uint64_t ord = 0;
+	matrix_stats st;
+	char msg[400];
+	cr_assert_eq(matrix_run(&log, &cfg, &ord, &st, msg, sizeof msg), 0, "%s", msg);
+	cr_assert(o.found, "no case %s hit %llu %s", point, (unsigned long long)hit, matrix_mode_name(mode));
+	oplog_free(&log);
+	return o;
+}
+
+/* Is tok one of the space-separated tokens of ids? */
+static int has_tok(const char *ids, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (const char *p = ids; (p = strstr(p, tok)); p += n)
+		if ((p == ids || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/* pwrite p 9's data sync fails cleanly (op 4); then b is allocated, filled, freed. */
+static const char LOG_LONG[] = "create 10\nalloc a\nfill a 7\npalloc p\npwrite p 9\npwrite p 11\n"
+			       "alloc b\nfill b 2\nfree b\n";
+
+Test(matrix_continue, a_continuation_op_that_fails_is_f_continue)
+{
+	NEED_FIU();
+	enum plant plant = LATER_FAIL;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	collected v;
+	/* op 4's data sync fails cleanly; the device fails pwrite p 11's data sync too */
+	cr_assert_gt(one_case(LOG_PROT, &cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0);
+	cr_assert_str_eq(v.ids, "F-CONTINUE@5");
+	matrix_cfg plain = {0};
+	cr_assert_eq(one_case(LOG_PROT, &plain, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
+}
+
+Test(matrix_continue, a_silent_success_that_loses_its_state_is_f_continue_at_the_faulted_op)
+{
+	NEED_FIU();
+	enum plant plant = SWALLOW_DROP;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	collected v;
+	/* hit 2 of the data sync is the wrapper's own, in pwrite p 9 (op 4): swallowed, and
+	 * the page cache dropped: op 4 succeeds, a's fill and p's new content are gone */
+	cr_assert_gt(one_case(LOG_PROT, &cfg, "pager/protcommit/data_sync", 2, MATRIX_ONCE, &v), 0);
+	cr_assert(strstr(v.ids, "F-SILENT@4"), "%s", v.ids);
+	cr_assert(strstr(v.ids, "F-CONTINUE@4"), "%s", v.ids);
+}
+
+Test(matrix_continue, continue_caps_the_ops_run_after_the_fault_and_the_default_is_the_rest)
+{
+	NEED_FIU();
+	matrix_cfg cfg = {0};
+	one_result o = full_case(LOG_LONG, cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE);
+	cr_assert_str_eq(o.ids, "");
+	cr_assert_eq(o.continued, 4, "ops 5..8: the rest of the log");
+	cr_assert(!o.converged);
+	cfg.cont = 2;
+	cfg.cont_set = 1;
+	o = full_case(LOG_LONG, cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE);
+	cr_assert_eq(o.continued, 2);
+	cfg.cont = 0; /* --continue 0: the rest of the log */
+	o = full_case(LOG_LONG, cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE);
+	cr_assert_eq(o.continued, 4);
+}
+
+Test(matrix_continue, ops_on_a_handle_whose_alloc_failed_are_skipped)
+{
+	NEED_FIU();
+	/* alloc b grows; the failed set_len is clean: b does not exist, so fill b and free b
+	 * are skipped and alloc c runs (and grows) */
+	static const char log[] = "create 10\nalloc a\nalloc b\nfill b 3\nfree b\nalloc c\n";
+	matrix_cfg cfg = {0};
+	one_result o = full_case(log, cfg, "pager/grow/set_len", 1, MATRIX_ONCE);
+	cr_assert_str_eq(o.ids, "");
+	cr_assert_eq(o.continued, 1);
+	collected v;
+	cr_assert_eq(one_case(log, &cfg, "pager/grow/set_len", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
+}
+
+Test(matrix_continue, a_failed_reopen_is_followed_by_opening_the_file)
+{
+	NEED_FIU();
+	/* every point of LOG_TINY's reopen fails once: the file opens again (or the close's
+	 * error is all) and holds the state before: nothing to report */
+	const char *points[] = {"pager/close/unmap", "pager/close/close", "pager/open/open", "pager/open/size",
+				"pager/open/map"};
+	matrix_cfg cfg = {0};
+	for (size_t i = 0; i < sizeof points / sizeof points[0]; i++) {
+		one_result o = full_case(LOG_TINY, cfg, points[i], 1, MATRIX_ONCE);
+		cr_assert_str_eq(o.ids, "", "%s: %s", points[i], o.ids);
+		cr_assert_neq(o.rc, 0, "%s: the reopen fails", points[i]);
+	}
+	/* with ops after it: they run on the file opened again, as the no-fault run did (the
+	 * case rejoins it: nothing left to check) */
+	static const char log[] = "create 10\nalloc a\nfill a 1\nreopen\nfree a\nalloc b\n";
+	one_result o = full_case(log, cfg, "pager/open/map", 1, MATRIX_ONCE);
+	cr_assert_str_eq(o.ids, "");
+	cr_assert(o.converged);
+	collected v;
+	cr_assert_eq(one_case(log, &cfg, "pager/open/map", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
+	cr_assert_eq(v.n, 0, "%s", v.ids);
+}
+
+/* Every case of a log with reopens gives the same verdicts in the full matrix (which
+ * stops a case that rejoins the no-fault run) as alone (which runs it to the end). */
+Test(matrix_continue, rejoining_the_no_fault_run_changes_no_verdict)
+{
+	NEED_FIU();
+	static const char log[] = "create 10\nalloc a\nfill a 1\npalloc p\npwrite p 2\nreopen\nalloc b\nfill b 3\n"
+				  "free a\npwrite p 4\nreopen\npfree p\nalloc c\nreopen\nfree b\n";
+	seen *s = calloc(1, sizeof *s);
+	matrix_cfg cfg = cfg_for(s);
+	matrix_stats st;
+	run(log, &cfg, &st);
+	oplog l = parse(log);
+	for (size_t i = 0; i < s->n; i++) {
+		collected v = {{0}, 0};
+		matrix_case c = {s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err, 0,
+				 matrix_case_seed(1, s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err)};
+		cr_assert_geq(matrix_run_case(&l, 512, &c, collect, &v), 0);
+		cr_assert_str_eq(v.ids, s->c[i].ids, "%s hit %llu %s", c.point, (unsigned long long)c.hit,
+				 matrix_mode_name(c.mode));
+	}
+	oplog_free(&l);
+	free(s);
+	matrix_cfg plain = {0};
+	one_result o = full_case(log, plain, "pager/open/open", 1, MATRIX_ONCE);
+	cr_assert(o.converged, "the reopen that fails once rejoins the no-fault run");
+	cr_assert_eq(o.continued, 0);
+}
+
+Test(matrix_persist, a_later_op_that_fails_and_keeps_its_change_is_f_atomic)
+{
+	NEED_FIU();
+	/* persist: pwrite q 1's data sync fails (cleanly), the disk is gone; pfree q's
+	 * directory commit fails too, but the seed has freed the entry in memory */
+	static const char log[] = "create 10\npalloc q\npwrite q 1\npfree q\n";
+	matrix_cfg cfg = {0};
+	collected v;
+	cr_assert_gt(one_case(log, &cfg, "pager/protcommit/data_sync", 1, MATRIX_PERSIST, &v), 0);
+	cr_assert_str_eq(v.ids, "F-ATOMIC@3");
+	/* once: pfree q runs on a working disk */
+	cr_assert_eq(one_case(log, &cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
+}
+
+Test(matrix_persist, a_later_op_that_succeeds_although_a_fault_fired_is_f_silent)
+{
+	NEED_FIU();
+	enum plant plant = RECOVER;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	collected v;
+	/* persist from alloc a's metadata sync (F-ATOMIC: the bit stays set); alloc b finds
+	 * no free page and grows: its munmap fails (ignored by the seed), the device comes
+	 * back, and alloc b succeeds although a fault fired in it */
+	cr_assert_gt(one_case(LOG_GROW, &cfg, "pager/commit/meta_sync", 1, MATRIX_PERSIST, &v), 0);
+	cr_assert(strstr(v.ids, "F-ATOMIC@1"), "%s", v.ids);
+	cr_assert(strstr(v.ids, "F-SILENT@2"), "%s", v.ids);
+	matrix_cfg plain = {0};
+	one_case(LOG_GROW, &plain, "pager/commit/meta_sync", 1, MATRIX_PERSIST, &v);
+	cr_assert(!has(v.ids, "F-SILENT"), "%s", v.ids);
+}
+
+Test(matrix_persist, a_fail_stop_pager_that_works_again_is_f_stop)
+{
+	NEED_FIU();
+	enum plant plant = RECOVER;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	collected v;
+	/* alloc b: grow/map fails (persist from here), the rollback's set_len too (ignored),
+	 * the pager is Unavailable; the device comes back and alloc c grows and succeeds
+	 * with no reopen */
+	cr_assert_gt(one_case(LOG_GROW, &cfg, "pager/grow/map", 1, MATRIX_PERSIST, &v), 0);
+	cr_assert_str_eq(v.ids, "F-STOP@3");
+	matrix_cfg plain = {0};
+	cr_assert_eq(one_case(LOG_GROW, &plain, "pager/grow/map", 1, MATRIX_PERSIST, &v), 0, "%s", v.ids);
+}
+
+Test(matrix_images, both_durable_images_are_judged_without_lost_writes)
+{
+	NEED_FIU();
+	/* persist from palloc p's directory sync: the metadata commit had doubled the file
+	 * (page_count 8 on disk, no directory); alloc a fails on the dead disk */
+	static const char log[] = "create 10\npalloc p\nalloc a\n";
+	matrix_cfg cfg = {0};
+	one_result o = full_case(log, cfg, "pager/dircommit/dir_sync", 1, MATRIX_PERSIST);
+	cr_assert(has_tok(o.ids, "F-ATOMIC@1:op"), "%s", o.ids);
+	cr_assert(has_tok(o.ids, "I-ATOMIC@1:fault"), "the image at the fault: %s", o.ids);
+	cr_assert(has_tok(o.ids, "I-DURABLE@2:end"), "the image after the continuation: %s", o.ids);
+	cfg.no_images = 1;
+	o = full_case(log, cfg, "pager/dircommit/dir_sync", 1, MATRIX_PERSIST);
+	cr_assert_str_eq(o.ids, "F-ATOMIC@1:op");
+}
+
+Test(matrix_images, verdicts_the_no_fault_image_shows_too_are_set_aside)
+{
+	NEED_FIU();
+	enum plant plant = LIAR;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	/* pwrite p 11's directory commit fails at its superblock sync: the image at the fault
+	 * selects the directory page of pwrite p 9, whose copy the lying disk never wrote —
+	 * as the no-fault image after op 4 does */
+	one_result o = full_case(LOG_PROT, cfg, "pager/dircommit/sb_sync", 3, MATRIX_ONCE);
+	cr_assert_gt(o.preexisting, 0, "%s", o.ids);
+	cr_assert(!strstr(o.ids, "I-PROT-CRC"), "%s", o.ids);
+	/* the same image on an honest disk has nothing to set aside */
+	matrix_cfg plain = {0};
+	o = full_case(LOG_PROT, plain, "pager/dircommit/sb_sync", 3, MATRIX_ONCE);
+	cr_assert_eq(o.preexisting, 0, "%s", o.ids);
+}
+
+Test(matrix_lost_writes, every_subset_of_the_failed_sync_is_judged_whatever_the_seed)
+{
+	NEED_FIU();
+	/* palloc p's directory commit fails at its page 0 sync (two 512-byte units): the
+	 * subset with unit 0 only is a torn index, I-OPEN. One seeded subset per case would
+	 * find it for some seeds only; every subset is judged, so every seed finds it. */
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		matrix_cfg cfg = {0};
+		cfg.lost_writes = 1;
+		cfg.seed = seed;
+		one_result o = full_case(LOG_PROT, cfg, "pager/dircommit/sb_sync", 1, MATRIX_ONCE);
+		cr_assert(has_tok(o.ids, "I-OPEN@3:fault"), "seed %llu: %s", (unsigned long long)seed, o.ids);
+	}
+}
+
+Test(matrix_continue, a_case_rejoins_only_if_its_disk_is_the_no_fault_one)
+{
+	NEED_FIU();
+	enum plant plant = SWALLOW;
+	matrix_cfg cfg = {0};
+	cfg.wrap_io = wrap_io;
+	cfg.wrap_arg = &plant;
+	/* alloc a's metadata sync is swallowed (hit 2, the wrapper's): the pager and the
+	 * model agree, and after the reopen so do the caches — but the durable metadata is
+	 * not the no-fault run's. The case must go on, and its end image shows it. */
+	static const char log[] = "create 10\nalloc a\nreopen\nfill a 1\n";
+	one_result o = full_case(log, cfg, "pager/commit/meta_sync", 2, MATRIX_ONCE);
+	cr_assert(!o.converged, "%s", o.ids);
+	cr_assert(has_tok(o.ids, "F-SILENT@1:op"), "%s", o.ids);
+	cr_assert(strstr(o.ids, ":end"), "the end image is judged: %s", o.ids);
+	cr_assert_eq(o.continued, 2);
+}
+
+/* simdisk_restore (the matrix's restore between cases) leaves the case disk exactly as a
+ * full simdisk_copy would, given the ranges the case synced or failed to sync. */
+static void same_disk(const simdisk *a, const simdisk *b)
+{
+	cr_assert_eq(simdisk_len(a), simdisk_len(b));
+	cr_assert_eq(simdisk_sync_count(a), simdisk_sync_count(b));
+	cr_assert_eq(memcmp(simdisk_cache(a), simdisk_cache(b), (size_t)simdisk_len(a)), 0, "cache");
+	cr_assert_eq(memcmp(simdisk_disk(a), simdisk_disk(b), (size_t)simdisk_len(a)), 0, "disk");
+	cr_assert_eq(simdisk_lost(a, NULL, 0), simdisk_lost(b, NULL, 0));
+	cr_assert_eq(simdisk_dirty(a, NULL, 0), simdisk_dirty(b, NULL, 0));
+}
+
+Test(matrix_snapshot, restoring_by_what_changed_equals_a_full_copy)
+{
+	simdisk *src = simdisk_new(512), *dst = simdisk_new(512);
+	const pager_io *io = simdisk_io(src);
+	void *f;
+	uint8_t *map;
+	cr_assert_eq(io->open(io->ctx, "t", "x", 1, &f), 0);
+	cr_assert_eq(io->set_len(io->ctx, "t", f, 8192), 0);
+	cr_assert_eq(io->map(io->ctx, "t", f, 8192, &map), 0);
+	memset(map, 1, 8192);
+	cr_assert_eq(io->sync(io->ctx, "t", f, map, 0, 4096), 0); /* half durable */
+	memset(map + 1000, 2, 100);                              /* and a dirty unit */
+	cr_assert_eq(simdisk_copy(dst, src), 0);
+	same_disk(dst, src);
+	/* the case: stores, a sync, a failed sync that loses part of its range */
+	const pager_io *dio = simdisk_io(dst);
+	void *g;
+	uint8_t *dm;
+	cr_assert_eq(dio->open(dio->ctx, "t", "x", 0, &g), 0);
+	cr_assert_eq(dio->map(dio->ctx, "t", g, 8192, &dm), 0);
+	memset(dm + 5000, 3, 2000);
+	cr_assert_eq(dio->sync(dio->ctx, "t", g, dm, 4096, 4096), 0);
+	memset(dm, 4, 1024);
+	simdisk_fail_sync(dst, 0, 1024, 7, 0);
+	memset(dm + 7000, 5, 10); /* a store nobody syncs */
+	simdisk_process_exit(dst);
+	uint64_t ranges[] = {4096, 4096, 0, 1024};
+	cr_assert_eq(simdisk_restore(dst, src, ranges, 2), 0);
+	same_disk(dst, src);
+	/* a case that resized the file: restored in full */
+	cr_assert_eq(dio->open(dio->ctx, "t", "x", 0, &g), 0);
+	cr_assert_eq(dio->set_len(dio->ctx, "t", g, 16384), 0);
+	cr_assert_eq(dio->set_len(dio->ctx, "t", g, 8192), 0);
+	simdisk_process_exit(dst);
+	cr_assert_eq(simdisk_restore(dst, src, NULL, 0), 0);
+	same_disk(dst, src);
+	simdisk_free(src);
+	simdisk_free(dst);
 }

@@ -132,7 +132,7 @@ Test(report_json, names_the_field_it_cannot_use, .init = setup, .fini = teardown
 	report r;
 	char msg[400];
 	FILE *f = fopen(path_of("bad.json"), "w");
-	fputs("{\"format\": \"tornpage-matrix\", \"schema\": 1, \"params\": {\"io\": 3}}", f);
+	fputs("{\"format\": \"tornpage-matrix\", \"schema\": 2, \"params\": {\"io\": 3}}", f);
 	fclose(f);
 	cr_assert_neq(report_read_json(path_of("bad.json"), &r, msg, sizeof msg), 0);
 	cr_assert(strstr(msg, "params.io"), "%s", msg);
@@ -146,6 +146,14 @@ Test(report_json, names_the_field_it_cannot_use, .init = setup, .fini = teardown
 	fclose(f);
 	cr_assert_neq(report_read_json(path_of("schema.json"), &r, msg, sizeof msg), 0);
 	cr_assert(strstr(msg, "schema 99"), "%s", msg);
+	/* a case whose log_index does not name its log */
+	report a;
+	make(&a, 0, 0, "a.log");
+	a.cases[2].log_index = 0; /* its log is b.log, index 1 */
+	cr_assert_eq(report_save(&a, path_of("idx.json"), report_write_json), 0);
+	report_free(&a);
+	cr_assert_neq(report_read_json(path_of("idx.json"), &r, msg, sizeof msg), 0);
+	cr_assert(strstr(msg, "log_index"), "%s", msg);
 }
 
 Test(report_junit, is_valid_xml_whatever_the_strings_hold, .init = setup, .fini = teardown)
@@ -250,4 +258,127 @@ Test(report_errno, names_and_numbers)
 	cr_assert_eq(matrix_errno_parse("4096"), 0);
 	cr_assert_str_eq(matrix_errno_name(EIO, b), "EIO");
 	cr_assert_str_eq(matrix_errno_name(4000, b), "4000");
+}
+
+/* ---- the images parameter (durable images judged or not) ---------------------------- */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+Test(report_params, images_is_recorded_written_read_and_must_match_to_merge, .init = setup, .fini = teardown)
+{
+	matrix_cfg cfg;
+	report r, back;
+	char msg[400];
+	/* simdisk without --no-images judges images; --no-images and posix do not */
+	memset(&cfg, 0, sizeof cfg);
+	cr_assert_eq(report_init(&r, &cfg), 0);
+	cr_assert(r.images);
+	cr_assert_eq(r.exhaustive, 12);
+	report_free(&r);
+	cfg.no_images = 1;
+	cr_assert_eq(report_init(&r, &cfg), 0);
+	cr_assert(!r.images);
+	report_free(&r);
+	cfg.no_images = 0;
+	cfg.posix = 1;
+	cfg.exhaustive = 5;
+	cr_assert_eq(report_init(&r, &cfg), 0);
+	cr_assert(!r.images);
+	cr_assert_eq(r.exhaustive, 5);
+	report_free(&r);
+
+	/* JSON: params.images round-trips; JUnit: an images property; Markdown: the banner */
+	make(&r, 0, 2, "a.log");
+	cr_assert(r.images);
+	cr_assert_eq(report_save(&r, path_of("p.json"), report_write_json), 0);
+	cr_assert(strstr(slurp(path_of("p.json")), "\"images\": true"), "%s", slurp(path_of("p.json")));
+	cr_assert_eq(report_read_json(path_of("p.json"), &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert(back.images);
+	cr_assert_eq(back.exhaustive, 12);
+	cr_assert_eq(report_save(&r, path_of("p.xml"), report_write_junit), 0);
+	cr_assert(strstr(slurp(path_of("p.xml")), "<property name=\"images\" value=\"true\"/>"));
+	cr_assert_eq(report_save(&r, path_of("p.md"), report_write_md), 0);
+	cr_assert(strstr(slurp(path_of("p.md")), "durable images judged"));
+	report_free(&back);
+	r.images = 0;
+	cr_assert_eq(report_save(&r, path_of("p.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(path_of("p.json"), &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert(!back.images);
+	cr_assert_eq(report_save(&r, path_of("p.md"), report_write_md), 0);
+	cr_assert(strstr(slurp(path_of("p.md")), "durable images not judged"));
+	r.images = 1;
+
+	/* shards judged differently are not one matrix */
+	report other;
+	make(&other, 1, 2, "a.log");
+	for (size_t i = 0; i < other.ncases; i++)
+		other.cases[i].ordinal += 10;
+	other.images = 0;
+	cr_assert_neq(report_merge(&r, &other, msg, sizeof msg), 0);
+	cr_assert(strstr(msg, "images"), "%s", msg);
+	cr_assert_eq(r.ncases, 3, "a refused merge leaves dst as it was");
+	other.images = 1;
+	other.exhaustive = 4;
+	cr_assert_neq(report_merge(&r, &other, msg, sizeof msg), 0);
+	other.exhaustive = 12;
+	cr_assert_eq(report_merge(&r, &other, msg, sizeof msg), 0, "%s", msg);
+	report_free(&other);
+	report_free(&back);
+	report_free(&r);
+}
+
+Test(report_junit, a_log_given_twice_has_distinct_testcase_names, .init = setup, .fini = teardown)
+{
+	report r;
+	make(&r, 0, 0, "same.log");
+	/* the second log is the same path: cases of both must stay apart */
+	free(r.logs[1].path);
+	r.logs[1].path = strdup("same.log");
+	free(r.cases[2].log);
+	r.cases[2].log = strdup("same.log");
+	free(r.cases[2].point);
+	r.cases[2].point = strdup(r.cases[0].point);
+	r.cases[2].hit = r.cases[0].hit;
+	free(r.cases[2].mode);
+	r.cases[2].mode = strdup(r.cases[0].mode);
+	free(r.cases[2].err);
+	r.cases[2].err = strdup(r.cases[0].err);
+	cr_assert_eq(report_save(&r, path_of("d.xml"), report_write_junit), 0);
+	const char *x = slurp(path_of("d.xml"));
+	/* each case once, in its own log's suite, under a name naming the log's index */
+	cr_assert(strstr(x, "name=\"pager/commit/meta_sync/1/once/EIO #0\""), "%s", x);
+	cr_assert(strstr(x, "name=\"pager/commit/meta_sync/1/once/EIO #1\""), "%s", x);
+	size_t n = 0;
+	for (const char *p = x; (p = strstr(p, "<testcase ")); p++)
+		n++;
+	cr_assert_eq(n, 3, "%s", x);
+	/* JSON keeps which log a case belongs to */
+	report back;
+	char msg[400];
+	cr_assert_eq(report_save(&r, path_of("d.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(path_of("d.json"), &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(back.cases[2].log_index, 1);
+	cr_assert_eq(back.cases[0].log_index, 0);
+	report again;
+	cr_assert_eq(report_read_json(path_of("d.json"), &again, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_cases_equal(&again, &back, msg, sizeof msg), 0, "%s", msg);
+	back.cases[2].log_index = 0;
+	cr_assert_neq(report_cases_equal(&again, &back, msg, sizeof msg), 0, "the log a case belongs to counts");
+	report_free(&again);
+	if (system("command -v xmllint >/dev/null 2>&1") == 0) {
+		char cmd[600];
+		snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path_of("d.xml"));
+		cr_assert_eq(system(cmd), 0);
+	}
+	report_free(&back);
+	report_free(&r);
 }
