@@ -187,22 +187,86 @@ int model_apply(model *m, const oplog *log, size_t k, const model_result *r)
 
 /* ---- comparison with a live pager ---- */
 
+int model_diff_counts(const model *m, pager *p, char *msg, size_t msglen)
+{
+	if (pager_page_count(p) != m->page_count) {
+		snprintf(msg, msglen, "page_count: expected %" PRIu64 ", found %" PRIu64, m->page_count, pager_page_count(p));
+		return 1;
+	}
+	if (pager_free_page_count(p) != model_free_count(m)) {
+		snprintf(msg, msglen, "free_page_count: expected %" PRIu64 ", found %" PRIu64,
+			 model_free_count(m), pager_free_page_count(p));
+		return 1;
+	}
+	return 0;
+}
+
+int model_diff_handle(const model *m, const oplog *log, pager *p, size_t i, model_pattern_fn pattern, void *arg,
+		      char *msg, size_t msglen)
+{
+	const model_handle *h = &m->h[i];
+	if (!log->handle_protected[i]) {
+		uint8_t *data;
+		int e = pager_page(p, h->where, &data);
+		if (e) {
+			snprintf(msg, msglen, "%s (page %" PRIu64 "): pager_page failed: %s", log->handles[i], h->where,
+				 pager_strerror(e));
+			return 1;
+		}
+		if (h->filled) {
+			const uint8_t *pat = pattern(arg, h->fill);
+			if (!pat)
+				return -1;
+			if (memcmp(pat, data, m->ps) != 0) {
+				snprintf(msg, msglen, "%s (page %" PRIu64 "): bytes differ from fill %" PRIu64, log->handles[i],
+					 h->where, h->fill);
+				return 1;
+			}
+		}
+		return 0;
+	}
+	const uint8_t *data;
+	int e = pager_protected_read(p, h->where, &data);
+	if (e) {
+		snprintf(msg, msglen, "%s (protected id %" PRIu64 "): read failed: %s", log->handles[i], h->where,
+			 pager_strerror(e));
+		return 1;
+	}
+	uint32_t crc = fmt_crc(0, data, m->ps);
+	if (crc != h->crc) {
+		snprintf(msg, msglen, "%s (protected id %" PRIu64 "): content CRC %08x, expected %08x", log->handles[i],
+			 h->where, crc, h->crc);
+		return 1;
+	}
+	return 0;
+}
+
 typedef struct diff_walk {
 	const model *m;
 	const oplog *log;
+	const uint32_t *owner;
+	size_t owner_cap;
 	char *msg;
 	size_t msglen;
 	size_t seen;
-	int protected_ids;
 } diff_walk;
+
+/* Is page held by a live regular handle? */
+static int regular_owned(const diff_walk *w, uint64_t page)
+{
+	if (w->owner)
+		return page < w->owner_cap && w->owner[page];
+	const model *m = w->m;
+	for (size_t i = 0; i < m->nhandles; i++)
+		if (m->h[i].live && !w->log->handle_protected[i] && m->h[i].where == page)
+			return 1;
+	return 0;
+}
 
 static int regular_seen(void *arg, uint64_t page)
 {
 	diff_walk *w = arg;
-	size_t i = 0;
-	while (i < w->m->nhandles && !(w->m->h[i].live && !w->log->handle_protected[i] && w->m->h[i].where == page))
-		i++;
-	if (i == w->m->nhandles) {
+	if (!regular_owned(w, page)) {
 		snprintf(w->msg, w->msglen, "page %" PRIu64 " is allocated as a regular page, but no live handle has it", page);
 		return 1;
 	}
@@ -221,70 +285,58 @@ static int protected_seen(void *arg, uint64_t id)
 	return 0;
 }
 
-int model_diff(const model *m, const oplog *log, pager *p, char *msg, size_t msglen)
+int model_diff_sets(const model *m, const oplog *log, pager *p, const uint32_t *owner, size_t owner_cap, size_t nreg,
+		    size_t nprot, char *msg, size_t msglen)
 {
-	if (pager_page_count(p) != m->page_count) {
-		snprintf(msg, msglen, "page_count: expected %" PRIu64 ", found %" PRIu64, m->page_count, pager_page_count(p));
-		return 1;
-	}
-	if (pager_free_page_count(p) != model_free_count(m)) {
-		snprintf(msg, msglen, "free_page_count: expected %" PRIu64 ", found %" PRIu64,
-			 model_free_count(m), pager_free_page_count(p));
-		return 1;
-	}
-	size_t live_reg = 0, live_prot = 0;
-	uint8_t *pat = NULL;
-	int rc = 0;
-	for (size_t i = 0; i < m->nhandles && !rc; i++) {
-		const model_handle *h = &m->h[i];
-		if (!h->live)
-			continue;
-		if (!log->handle_protected[i]) {
-			live_reg++;
-			uint8_t *data;
-			int e = pager_page(p, h->where, &data);
-			if (e) {
-				snprintf(msg, msglen, "%s (page %" PRIu64 "): pager_page failed: %s", log->handles[i], h->where, pager_strerror(e));
-				rc = 1;
-			} else if (h->filled) {
-				if (!pat && !(pat = malloc(m->ps)))
-					return -1;
-				oplog_pattern(h->fill, pat, m->ps);
-				if (memcmp(pat, data, m->ps) != 0) {
-					snprintf(msg, msglen, "%s (page %" PRIu64 "): bytes differ from fill %" PRIu64, log->handles[i], h->where, h->fill);
-					rc = 1;
-				}
-			}
-		} else {
-			live_prot++;
-			const uint8_t *data;
-			int e = pager_protected_read(p, h->where, &data);
-			if (e) {
-				snprintf(msg, msglen, "%s (protected id %" PRIu64 "): read failed: %s", log->handles[i], h->where, pager_strerror(e));
-				rc = 1;
-			} else if (fmt_crc(0, data, m->ps) != h->crc) {
-				snprintf(msg, msglen, "%s (protected id %" PRIu64 "): content CRC %08x, expected %08x",
-					 log->handles[i], h->where, fmt_crc(0, data, m->ps), h->crc);
-				rc = 1;
-			}
-		}
-	}
-	free(pat);
-	if (rc)
-		return rc;
-	diff_walk w = {m, log, msg, msglen, 0, 0};
+	diff_walk w = {m, log, owner, owner_cap, msg, msglen, 0};
 	if (pager_foreach_page(p, regular_seen, &w))
 		return 1;
-	if (w.seen != live_reg) {
-		snprintf(msg, msglen, "%zu regular pages allocated, expected %zu", w.seen, live_reg);
+	if (w.seen != nreg) {
+		snprintf(msg, msglen, "%zu regular pages allocated, expected %zu", w.seen, nreg);
 		return 1;
 	}
 	w.seen = 0;
 	if (pager_foreach_protected(p, protected_seen, &w))
 		return 1;
-	if (w.seen != live_prot) {
-		snprintf(msg, msglen, "%zu protected pages in use, expected %zu", w.seen, live_prot);
+	if (w.seen != nprot) {
+		snprintf(msg, msglen, "%zu protected pages in use, expected %zu", w.seen, nprot);
 		return 1;
 	}
 	return 0;
+}
+
+typedef struct pattern_buf {
+	uint8_t *buf;   /* NULL until the first filled page */
+	size_t ps;
+} pattern_buf;
+
+static const uint8_t *pattern_of(void *arg, uint64_t seed)
+{
+	pattern_buf *b = arg;
+	if (!b->buf && !(b->buf = malloc(b->ps)))
+		return NULL;
+	oplog_pattern(seed, b->buf, b->ps);
+	return b->buf;
+}
+
+int model_diff(const model *m, const oplog *log, pager *p, char *msg, size_t msglen)
+{
+	int rc = model_diff_counts(m, p, msg, msglen);
+	if (rc)
+		return rc;
+	size_t live_reg = 0, live_prot = 0;
+	pattern_buf pat = {NULL, m->ps};
+	for (size_t i = 0; i < m->nhandles && !rc; i++) {
+		if (!m->h[i].live)
+			continue;
+		if (log->handle_protected[i])
+			live_prot++;
+		else
+			live_reg++;
+		rc = model_diff_handle(m, log, p, i, pattern_of, &pat, msg, msglen);
+	}
+	free(pat.buf);
+	if (rc)
+		return rc;
+	return model_diff_sets(m, log, p, NULL, 0, live_reg, live_prot, msg, msglen);
 }

@@ -58,7 +58,27 @@ int model_apply(model *m, const oplog *log, size_t k, const model_result *r);
 uint64_t model_free_count(const model *m);
 
 /* Compare the pager's visible state with the model (I-MODEL). Returns 0 when equal,
- * else 1 with the first difference in msg ("page_count: expected 8, found 16"). */
+ * else 1 with the first difference in msg ("page_count: expected 8, found 16"), -1 when
+ * out of memory. In order: model_diff_counts, model_diff_handle for every live handle,
+ * model_diff_sets. */
 int model_diff(const model *m, const oplog *log, pager *p, char *msg, size_t msglen);
+
+/* model_diff's steps, for a caller that keeps its own indexes of the model and checks
+ * only some handles (the fault matrix's fast diff: the same checks in the same order
+ * give the same first difference with the same message). Each returns 0 when equal,
+ * else 1 with the difference in msg. */
+/* page_count, then free_page_count. */
+int model_diff_counts(const model *m, pager *p, char *msg, size_t msglen);
+/* The fill pattern of seed (the model's page size), NULL when out of memory. */
+typedef const uint8_t *(*model_pattern_fn)(void *arg, uint64_t seed);
+/* Live handle i: a regular page reads back with its last fill (pattern(arg, fill)), a
+ * protected id with its committed CRC. -1 when pattern runs out of memory. */
+int model_diff_handle(const model *m, const oplog *log, pager *p, size_t i, model_pattern_fn pattern, void *arg,
+		      char *msg, size_t msglen);
+/* The pager's allocated regular pages and protected ids, each held by a live handle,
+ * nreg and nprot of them. owner (optional): per page < owner_cap, 1 + the live regular
+ * handle at it, 0: none; NULL: the handles are searched. */
+int model_diff_sets(const model *m, const oplog *log, pager *p, const uint32_t *owner, size_t owner_cap, size_t nreg,
+		    size_t nprot, char *msg, size_t msglen);
 
 #endif

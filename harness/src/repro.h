@@ -34,6 +34,9 @@ typedef struct repro_strset {
 int repro_strset_add(repro_strset *set, const char *s); /* 0 (added or present), -1 ENOMEM */
 int repro_strset_has(const repro_strset *set, const char *s);
 int repro_strset_equal(const repro_strset *a, const repro_strset *b);
+int repro_strset_add_all(repro_strset *set, const repro_strset *from); /* 0, -1 ENOMEM */
+/* The strings, ascending, joined by single spaces into out (truncated to n bytes). */
+void repro_strset_join(const repro_strset *set, char *out, size_t n);
 void repro_strset_free(repro_strset *set);
 
 typedef struct repro {
@@ -170,6 +173,9 @@ const char *repro_headline(const repro_strset *expect);
  * file was there, -1: error (errno). path receives the file's path. */
 int repro_save(const repro *r, const char *dir, const char *verdict, char *path, size_t pathlen);
 /* verdict NULL: repro_headline(&r->expect). */
+/* The note a reproducer keeps for one verdict its case gives (into out, n bytes):
+ * "verdict ID: expected E; found F", with " at op K" after the id in a fault case. */
+void repro_verdict_note(char *out, size_t n, repro_kind kind, const repro_verdict *v);
 /* The one-line summary note for a crash case (what, where, which unit). */
 void repro_crash_summary(char *out, size_t n, const char *verdicts, const char *step, crash_phase phase,
 			 oplog_kind kind, uint32_t unit, size_t ps);

@@ -418,14 +418,6 @@ static void free_shrinker(shrinker *s)
 	oplog_free(&s->best_log);
 }
 
-static void join_ids(const repro_strset *set, char *out, size_t n)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i < set->n; i++) {
-		size_t l = strlen(out);
-		snprintf(out + l, n - l, "%s%s", i ? " " : "", set->s[i]);
-	}
-}
 
 static int generated_note(const char *t)
 {
@@ -448,8 +440,8 @@ static int final_replay(repro *out, const repro *in, repro_result *res)
 static int make_notes(repro *out, const repro *in, const repro_result *res, const shrink_stats *st)
 {
 	char old_ids[256], new_ids[256], line[800];
-	join_ids(&in->expect, old_ids, sizeof old_ids);
-	join_ids(&out->expect, new_ids, sizeof new_ids);
+	repro_strset_join(&in->expect, old_ids, sizeof old_ids);
+	repro_strset_join(&out->expect, new_ids, sizeof new_ids);
 	size_t cap = in->nnotes + res->nv + 2, n = 0;
 	char **notes = calloc(cap, sizeof *notes);
 	if (!notes)
@@ -468,12 +460,7 @@ static int make_notes(repro *out, const repro *in, const repro_result *res, cons
 			goto fail;
 	}
 	for (size_t i = 0; i < res->nv; i++) {
-		if (out->kind == REPRO_FAULT)
-			snprintf(line, sizeof line, "verdict %s at op %zu: expected %s; found %s", res->v[i].id, res->v[i].op,
-				 res->v[i].expected, res->v[i].found);
-		else
-			snprintf(line, sizeof line, "verdict %s: expected %s; found %s", res->v[i].id, res->v[i].expected,
-				 res->v[i].found);
+		repro_verdict_note(line, sizeof line, out->kind, &res->v[i]);
 		if (!(notes[n++] = strdup(line)))
 			goto fail;
 	}
@@ -578,9 +565,8 @@ static int shrink_fault(shrinker *s, const repro *in, repro *out, shrink_stats *
 		rc = 1;
 		goto done;
 	}
-	for (size_t i = 0; i < res.found.n; i++)
-		if (repro_strset_add(&out->expect, res.found.s[i]))
-			goto done;
+	if (repro_strset_add_all(&out->expect, &res.found))
+		goto done;
 	st->ops_after = out->log.nops;
 	st->tests = s->tests;
 	if (final_replay(out, in, &res))
@@ -727,9 +713,8 @@ int shrink_repro(const repro *in, repro *out, shrink_stats *st, char *msg, size_
 		rc = 1;
 		goto done;
 	}
-	for (size_t i = 0; i < res.found.n; i++)
-		if (repro_strset_add(&out->expect, res.found.s[i]))
-			goto done;
+	if (repro_strset_add_all(&out->expect, &res.found))
+		goto done;
 	st->ops_after = out->log.nops;
 	st->units_after = out->nunits;
 	st->tests = s.tests;

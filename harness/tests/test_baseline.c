@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "baseline.h"
+#include "support.h"
 
 #define SIG_OPEN "I-OPEN@pager/dircommit/sb_sync:before-sync:palloc:512"
 #define SIG_DIR "I-DIR-INDEX@pager/dircommit/sb_sync:before-sync:palloc:512"
@@ -68,42 +68,23 @@ Test(baseline_logic, an_empty_baseline_knows_nothing)
 	baseline_free(&b);
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
+Test(baseline_load, replays_every_reproducer_of_a_directory, .init = support_setup, .fini = support_teardown)
 {
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void rm_file(const char *dir, const char *name)
-{
-	char path[512];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	unlink(path);
-}
-
-Test(baseline_load, replays_every_reproducer_of_a_directory)
-{
-	char dir[] = "/tmp/test-baseline-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
 	/* holds: torn page 0 */
-	write_file(dir, "a.repro",
-		   "#! tornpage repro 1\n#! atomic 512\n#! crash op 1 before-sync 4 persisted 0\n"
-		   "#! expect I-OPEN\n#! expect I-DIR-INDEX\ncreate 10\npalloc p\n");
+	support_write_file(support_path("a.repro"),
+			   "#! tornpage repro 1\n#! atomic 512\n#! crash op 1 before-sync 4 persisted 0\n"
+			   "#! expect I-OPEN\n#! expect I-DIR-INDEX\ncreate 10\npalloc p\n");
 	/* gone: nothing persisted, the file opens */
-	write_file(dir, "b.repro",
-		   "#! tornpage repro 1\n#! atomic 512\n#! crash op 1 before-sync 4 persisted none\n"
-		   "#! expect I-OPEN\ncreate 10\npalloc p\n");
+	support_write_file(support_path("b.repro"),
+			   "#! tornpage repro 1\n#! atomic 512\n#! crash op 1 before-sync 4 persisted none\n"
+			   "#! expect I-OPEN\ncreate 10\npalloc p\n");
 	/* another kind: not loaded by a crash baseline */
-	write_file(dir, "c.repro",
-		   "#! tornpage repro 1\n#! atomic 512\n#! fault pager/commit/sb_sync hit 1 mode once errno EIO\n"
-		   "#! expect ok\ncreate 10\nalloc a\n");
-	write_file(dir, "notes.txt", "not a reproducer\n");
+	support_write_file(support_path("c.repro"),
+			   "#! tornpage repro 1\n#! atomic 512\n#! fault pager/commit/sb_sync hit 1 mode once errno EIO\n"
+			   "#! expect ok\ncreate 10\nalloc a\n");
+	support_write_file(support_path("notes.txt"), "not a reproducer\n");
 	baseline b;
-	cr_assert_eq(baseline_load(&b, dir, REPRO_CRASH, NULL, NULL), 0);
+	cr_assert_eq(baseline_load(&b, support_dir, REPRO_CRASH, NULL, NULL), 0);
 	cr_assert_eq(b.n, 2);
 	cr_assert_eq(b.skipped, 1);
 	cr_assert(repro_strset_has(&b.known, SIG_OPEN));
@@ -117,15 +98,9 @@ Test(baseline_load, replays_every_reproducer_of_a_directory)
 	baseline_free(&b);
 
 	/* A bad reproducer makes the baseline unusable (reported, counted). */
-	write_file(dir, "d.repro", "#! tornpage repro 1\n#! atomic 7\n");
-	cr_assert_gt(baseline_load(&b, dir, REPRO_CRASH, NULL, NULL), 0);
+	support_write_file(support_path("d.repro"), "#! tornpage repro 1\n#! atomic 7\n");
+	cr_assert_gt(baseline_load(&b, support_dir, REPRO_CRASH, NULL, NULL), 0);
 	baseline_free(&b);
 	cr_assert_gt(baseline_load(&b, "/nonexistent/baseline", REPRO_CRASH, NULL, NULL), 0);
 	baseline_free(&b);
-	rm_file(dir, "a.repro");
-	rm_file(dir, "b.repro");
-	rm_file(dir, "c.repro");
-	rm_file(dir, "d.repro");
-	rm_file(dir, "notes.txt");
-	rmdir(dir);
 }

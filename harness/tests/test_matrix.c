@@ -17,17 +17,12 @@
 #include "pager.h"
 #include "report.h"
 #include "simdisk.h"
+#include "support.h"
 
 #if TORNPAGE_FIU
 #include <fiu-control.h>
 #include <fiu.h>
 #endif
-
-#define NEED_FIU()                                                          \
-	do {                                                                \
-		if (!matrix_available())                                    \
-			cr_skip_test("built without libfiu: no fault matrix"); \
-	} while (0)
 
 /* Hits, counted by hand (1 KiB pages, so a new file has 4 pages and only page 3 free):
  *   create 10   pager/create/open, create/set_len, create/map, create/sync   4
@@ -94,25 +89,43 @@ static void on_result(void *arg, const oplog *log, const matrix_result *r)
 		cr_assert_eq(report_add_result(&s->rep, s->li, log, r), 0);
 }
 
-static matrix_cfg cfg_for(seen *s)
+/* 512-byte units, seed 1, everything else the matrix's defaults. */
+static matrix_cfg cfg_base(void)
 {
 	matrix_cfg cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.unit = 512;
 	cfg.seed = 1;
-	cfg.on_result = on_result;
-	cfg.result_arg = s;
 	return cfg;
 }
 
-static void run(const char *text, matrix_cfg *cfg, matrix_stats *st)
+/* Every case of text's matrix with cfg (its on_result is taken), in a new seen; when
+ * name is given, also in the seen's report (the log called name). Free with seen_free. */
+static seen *run_seen(const char *text, matrix_cfg cfg, const char *name, matrix_stats *st)
 {
+	seen *s = calloc(1, sizeof *s);
+	cr_assert_not_null(s);
+	cfg.on_result = on_result;
+	cfg.result_arg = s;
 	oplog log = parse(text);
+	if (name) {
+		s->use_rep = 1;
+		cr_assert_eq(report_init(&s->rep, &cfg), 0);
+		s->li = (size_t)report_add_log(&s->rep, name, log.nops);
+	}
 	uint64_t ordinal = 0;
 	char msg[400];
-	cr_assert_eq(matrix_run(&log, cfg, &ordinal, st, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(matrix_run(&log, &cfg, &ordinal, st, msg, sizeof msg), 0, "%s", msg);
 	cr_assert_eq(ordinal, st->cases);
 	oplog_free(&log);
+	return s;
+}
+
+static void seen_free(seen *s)
+{
+	if (s->use_rep)
+		report_free(&s->rep);
+	free(s);
 }
 
 static const seen_case *find(const seen *s, const char *point, uint64_t hit, matrix_mode mode)
@@ -151,6 +164,22 @@ static int one_case(const char *text, const matrix_cfg *cfg, const char *point, 
 	return r;
 }
 
+/* Every case s saw in the full matrix of text gives the same verdicts alone (from the start
+ * of the log, as a reproducer runs it). */
+static void each_case_alone_gives_the_same(const char *text, const seen *s)
+{
+	oplog log = parse(text);
+	for (size_t i = 0; i < s->n; i++) {
+		collected v = {{0}, 0};
+		matrix_case c = {s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err, 0,
+				 matrix_case_seed(1, s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err)};
+		cr_assert_geq(matrix_run_case(&log, 512, &c, collect, &v), 0);
+		cr_assert_str_eq(v.ids, s->c[i].ids, "%s hit %llu %s", c.point, (unsigned long long)c.hit,
+				 matrix_mode_name(c.mode));
+	}
+	oplog_free(&log);
+}
+
 static int has(const char *ids, const char *id)
 {
 	size_t n = strlen(id);
@@ -164,11 +193,9 @@ static int has(const char *ids, const char *id)
 
 Test(matrix_plan, tiny_log_has_exactly_the_hand_counted_cases)
 {
-	NEED_FIU();
-	seen *s = calloc(1, sizeof *s);
-	matrix_cfg cfg = cfg_for(s);
+	support_need_fiu();
 	matrix_stats st;
-	run(LOG_TINY, &cfg, &st);
+	seen *s = run_seen(LOG_TINY, cfg_base(), NULL, &st);
 	cr_assert_eq(st.cases, 26);
 	cr_assert_eq(st.run, 26);
 	cr_assert_eq(s->n, 26);
@@ -199,42 +226,40 @@ Test(matrix_plan, tiny_log_has_exactly_the_hand_counted_cases)
 	/* ordinals: 0..25, in execution order (op-major) */
 	for (size_t i = 0; i < s->n; i++)
 		cr_assert_eq(s->c[i].ordinal, i);
-	free(s);
+	seen_free(s);
 }
 
 Test(matrix_plan, errnos_and_modes_multiply_and_points_filter)
 {
-	NEED_FIU();
-	seen *s = calloc(1, sizeof *s);
-	matrix_cfg cfg = cfg_for(s);
+	support_need_fiu();
+	matrix_cfg cfg = cfg_base();
 	matrix_stats st;
 	cfg.errs[0] = EIO;
 	cfg.errs[1] = ENOSPC;
 	cfg.nerrs = 2;
-	run(LOG_TINY, &cfg, &st);
+	seen *s = run_seen(LOG_TINY, cfg, NULL, &st);
 	cr_assert_eq(st.cases, 52);
 	/* the errno reaches the pager: pager_last_errno() behind PAGER_EIO */
 	for (size_t i = 0; i < s->n; i++)
 		if (s->c[i].rc == -1 && !strcmp(s->c[i].point, "pager/commit/meta_sync"))
 			cr_assert(s->c[i].err == EIO || s->c[i].err == ENOSPC);
-	free(s);
+	seen_free(s);
 
-	s = calloc(1, sizeof *s);
-	cfg = cfg_for(s);
+	cfg = cfg_base();
 	cfg.points = "pager/commit/*,pager/open/map";
 	cfg.modes = 1u << MATRIX_PERSIST;
-	run(LOG_TINY, &cfg, &st);
+	s = run_seen(LOG_TINY, cfg, NULL, &st);
 	cr_assert_eq(st.cases, 5); /* meta_sync x2, sb_sync x2, open/map x1; persist only */
 	for (size_t i = 0; i < s->n; i++)
 		cr_assert_eq(s->c[i].mode, MATRIX_PERSIST);
-	free(s);
+	seen_free(s);
 }
 
 /* ---- the seed's real behaviour --------------------------------------------------- */
 
 Test(matrix_seed, failed_metadata_sync_keeps_the_bitmap_bit_f_atomic)
 {
-	NEED_FIU();
+	support_need_fiu();
 	matrix_cfg cfg = {0};
 	collected v;
 	/* alloc a: the bit of page 3 is set in memory before the commit; the failed
@@ -254,7 +279,7 @@ Test(matrix_seed, failed_metadata_sync_keeps_the_bitmap_bit_f_atomic)
 
 Test(matrix_seed, ignored_munmap_error_in_grow_is_f_silent)
 {
-	NEED_FIU();
+	support_need_fiu();
 	matrix_cfg cfg = {0};
 	collected v;
 	cr_assert_eq(one_case(LOG_GROW, &cfg, "pager/grow/unmap", 1, MATRIX_ONCE, &v), 1);
@@ -266,7 +291,7 @@ Test(matrix_seed, ignored_munmap_error_in_grow_is_f_silent)
 
 Test(matrix_seed, failed_remap_is_fail_stop_then_the_next_growth_revives_it_f_stop)
 {
-	NEED_FIU();
+	support_need_fiu();
 	matrix_cfg cfg = {0};
 	collected v;
 	/* alloc b: grow/map fails, the mapping is gone (Unavailable); alloc c grows again,
@@ -279,7 +304,7 @@ Test(matrix_seed, failed_remap_is_fail_stop_then_the_next_growth_revives_it_f_st
 
 Test(matrix_seed, failed_protected_data_sync_is_clean)
 {
-	NEED_FIU();
+	support_need_fiu();
 	matrix_cfg cfg = {0};
 	collected v;
 	/* the pager returns before flipping the entry: nothing changed, the log goes on */
@@ -289,30 +314,20 @@ Test(matrix_seed, failed_protected_data_sync_is_clean)
 
 Test(matrix_seed, run_case_gives_what_the_matrix_gave)
 {
-	NEED_FIU();
-	seen *s = calloc(1, sizeof *s);
-	matrix_cfg cfg = cfg_for(s);
+	support_need_fiu();
 	matrix_stats st;
-	run(LOG_PROT, &cfg, &st);
+	seen *s = run_seen(LOG_PROT, cfg_base(), NULL, &st);
 	cr_assert_eq(st.run, s->n);
-	oplog log = parse(LOG_PROT);
-	for (size_t i = 0; i < s->n; i++) {
-		collected v = {{0}, 0};
-		matrix_case c = {s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err, 0,
-				 matrix_case_seed(1, s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err)};
-		int r = matrix_run_case(&log, 512, &c, collect, &v);
-		cr_assert_geq(r, 0);
-		cr_assert_str_eq(v.ids, s->c[i].ids, "%s hit %llu %s", c.point, (unsigned long long)c.hit,
-				 matrix_mode_name(c.mode));
-	}
+	each_case_alone_gives_the_same(LOG_PROT, s);
 	/* a hit the log never reaches is an error, not an empty case */
+	oplog log = parse(LOG_PROT);
 	matrix_case c = {"pager/grow/map", 9, MATRIX_ONCE, EIO, 0, 1};
 	cr_assert_eq(matrix_run_case(&log, 512, &c, NULL, NULL), -1);
 	c.point = "pager/no/such_point";
 	c.hit = 1;
 	cr_assert_eq(matrix_run_case(&log, 512, &c, NULL, NULL), -1);
 	oplog_free(&log);
-	free(s);
+	seen_free(s);
 }
 
 /* ---- planted misbehaviour -------------------------------------------------------- */
@@ -444,7 +459,7 @@ static const pager_io *wrap_io(void *arg, const pager_io *inner)
 	/* three per matrix (dry run, replay, cases), none used after its matrix returns */
 	wrap *w = &wraps[nwraps++ % (sizeof wraps / sizeof wraps[0])];
 	w->inner = inner;
-	w->plant = *(enum plant *)arg;
+	w->plant = (enum plant)(intptr_t)arg;
 	w->fail_next_map = 0;
 	w->fail_next_sync = 0;
 	w->io = (pager_io){.version = PAGER_IO_VERSION, .ctx = w, .open = w_open, .size = w_size,
@@ -453,13 +468,30 @@ static const pager_io *wrap_io(void *arg, const pager_io *inner)
 	return &w->io;
 }
 
-Test(matrix_planted, a_wrapper_that_swallows_a_sync_error_is_f_silent)
+/* The matrix's options with every pager on the I/O with plant. */
+static matrix_cfg planted(enum plant plant)
 {
-	NEED_FIU();
-	enum plant plant = SWALLOW;
 	matrix_cfg cfg = {0};
 	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	cfg.wrap_arg = (void *)(intptr_t)plant;
+	return cfg;
+}
+
+/* Case (point, hit, mode) of text alone on the I/O with plant: at least one fatal
+ * verdict, its verdicts in out; the same case on the plain I/O gives none. */
+static void planted_case(enum plant plant, const char *text, const char *point, uint64_t hit, matrix_mode mode,
+			 collected *out)
+{
+	matrix_cfg cfg = planted(plant), plain = {0};
+	collected v;
+	cr_assert_gt(one_case(text, &cfg, point, hit, mode, out), 0, "%s", out->ids);
+	cr_assert_eq(one_case(text, &plain, point, hit, mode, &v), 0, "%s", v.ids);
+}
+
+Test(matrix_planted, a_wrapper_that_swallows_a_sync_error_is_f_silent)
+{
+	support_need_fiu();
+	matrix_cfg cfg = planted(SWALLOW);
 	collected v;
 	/* alloc a's metadata sync reaches pager/commit/meta_sync twice: hit 1 is pio's
 	 * (reported: the seed's F-ATOMIC), hit 2 the wrapper's (swallowed). */
@@ -479,98 +511,67 @@ Test(matrix_planted, a_wrapper_that_swallows_a_sync_error_is_f_silent)
 
 Test(matrix_planted, a_wrapper_that_drops_the_cache_on_error_is_f_atomic)
 {
-	NEED_FIU();
-	enum plant plant = DROP_CACHE;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
 	collected v;
 	/* pwrite p 9's data sync fails: the seed keeps its state, but the wrapper dropped
 	 * a's never-synced page 3: its fill is gone. */
-	cr_assert_gt(one_case(LOG_PROT, &cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0);
+	planted_case(DROP_CACHE, LOG_PROT, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v);
 	cr_assert(strstr(v.ids, "F-ATOMIC@4"), "%s", v.ids);
-	matrix_cfg plain = {0};
-	cr_assert_eq(one_case(LOG_PROT, &plain, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
 }
 
 Test(matrix_planted, a_wrapper_that_keeps_failing_makes_the_pager_stop_then_f_stop)
 {
-	NEED_FIU();
-	enum plant plant = CASCADE;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
 	collected v;
 	/* alloc b: grow/set_len fails, the wrapper fails the restore map: Unavailable;
 	 * alloc c grows and succeeds with no reopen */
-	cr_assert_gt(one_case(LOG_GROW, &cfg, "pager/grow/set_len", 1, MATRIX_ONCE, &v), 0);
+	planted_case(CASCADE, LOG_GROW, "pager/grow/set_len", 1, MATRIX_ONCE, &v);
 	cr_assert_str_eq(v.ids, "F-STOP@3");
-	matrix_cfg plain = {0};
-	cr_assert_eq(one_case(LOG_GROW, &plain, "pager/grow/set_len", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
 }
 
 /* ---- continuation, lost writes, posix -------------------------------------------- */
 
 Test(matrix_continue, continue_bounds_the_ops_run_after_the_fault)
 {
-	NEED_FIU();
-	seen *s = calloc(1, sizeof *s);
-	matrix_cfg cfg = cfg_for(s);
+	support_need_fiu();
+	matrix_cfg cfg = cfg_base();
 	matrix_stats st;
 	cfg.points = "pager/create/sync";
 	cfg.modes = 1u << MATRIX_ONCE;
 	cfg.cont = 2;
 	cfg.cont_set = 1;
-	s->use_rep = 1;
-	cr_assert_eq(report_init(&s->rep, &cfg), 0);
-	s->li = (size_t)report_add_log(&s->rep, "grow", 7);
-	run(LOG_GROW, &cfg, &st);
+	seen *s = run_seen(LOG_GROW, cfg, "grow", &st);
 	cr_assert_eq(s->rep.ncases, 1);
 	cr_assert_eq(s->rep.cases[0].continued, 0); /* a failed create has no continuation */
-	report_free(&s->rep);
-	free(s);
+	seen_free(s);
 
-	s = calloc(1, sizeof *s);
-	cfg = cfg_for(s);
 	cfg.points = "pager/commit/sb_sync";
-	cfg.modes = 1u << MATRIX_ONCE;
-	cfg.cont = 2;
-	cfg.cont_set = 1;
-	s->use_rep = 1;
-	cr_assert_eq(report_init(&s->rep, &cfg), 0);
-	s->li = (size_t)report_add_log(&s->rep, "prot", 6);
-	run(LOG_PROT, &cfg, &st);
+	s = run_seen(LOG_PROT, cfg, "prot", &st);
 	for (size_t i = 0; i < s->rep.ncases; i++)
 		cr_assert_leq(s->rep.cases[i].continued, 2);
-	report_free(&s->rep);
-	free(s);
+	seen_free(s);
 }
 
 Test(matrix_lost_writes, a_failed_page0_sync_that_persists_part_of_it_breaks_open)
 {
-	NEED_FIU();
+	support_need_fiu();
 	/* Page 0 (1 KiB) is two 512-byte units; a failed directory-commit sync of it that
 	 * persists unit 0 but not unit 1 leaves an index whose CRC does not match: the
 	 * image does not open. Without lost writes a failed sync persists nothing. */
 	int with = 0, without = 0;
 	for (uint64_t seed = 1; seed <= 8; seed++) {
 		for (int lw = 0; lw < 2; lw++) {
-			seen *s = calloc(1, sizeof *s);
-			matrix_cfg cfg = cfg_for(s);
+			matrix_cfg cfg = cfg_base();
 			matrix_stats st;
 			cfg.points = "pager/dircommit/sb_sync";
 			cfg.lost_writes = lw;
 			cfg.seed = seed;
-			s->use_rep = 1;
-			cr_assert_eq(report_init(&s->rep, &cfg), 0);
-			s->li = (size_t)report_add_log(&s->rep, "prot", 6);
-			run(LOG_PROT, &cfg, &st);
+			seen *s = run_seen(LOG_PROT, cfg, "prot", &st);
 			for (size_t i = 0; i < s->rep.ncases; i++)
 				for (size_t k = 0; k < s->rep.cases[i].nv; k++)
 					if (!strcmp(s->rep.cases[i].v[k].id, "I-OPEN") && !strcmp(s->rep.cases[i].v[k].at, "fault"))
 						*(lw ? &with : &without) += 1;
-			report_free(&s->rep);
-			free(s);
+			seen_free(s);
 		}
 	}
 	cr_assert_gt(with, 0);
@@ -579,19 +580,17 @@ Test(matrix_lost_writes, a_failed_page0_sync_that_persists_part_of_it_breaks_ope
 
 Test(matrix_lost_writes, the_same_seed_gives_the_same_verdicts)
 {
-	NEED_FIU();
-	seen *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
-	matrix_cfg ca = cfg_for(a), cb = cfg_for(b);
+	support_need_fiu();
+	matrix_cfg cfg = cfg_base();
 	matrix_stats st;
-	ca.lost_writes = cb.lost_writes = 1;
-	ca.seed = cb.seed = 7;
-	run(LOG_PROT, &ca, &st);
-	run(LOG_PROT, &cb, &st);
+	cfg.lost_writes = 1;
+	cfg.seed = 7;
+	seen *a = run_seen(LOG_PROT, cfg, NULL, &st), *b = run_seen(LOG_PROT, cfg, NULL, &st);
 	cr_assert_eq(a->n, b->n);
 	for (size_t i = 0; i < a->n; i++)
 		cr_assert_str_eq(a->c[i].ids, b->c[i].ids);
-	free(a);
-	free(b);
+	seen_free(a);
+	seen_free(b);
 }
 
 /* F-* ids only: posix has no durable-image judging. */
@@ -609,15 +608,13 @@ static void f_only(const char *ids, char *out, size_t n)
 
 Test(matrix_posix, real_files_give_the_same_fault_verdicts_as_simdisk)
 {
-	NEED_FIU();
+	support_need_fiu();
 	const char *logs[] = {LOG_GROW, LOG_PROT, LOG_TINY};
 	for (size_t l = 0; l < 3; l++) {
-		seen *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b);
-		matrix_cfg ca = cfg_for(a), cb = cfg_for(b);
+		matrix_cfg posix = cfg_base();
 		matrix_stats sa, sb;
-		cb.posix = 1;
-		run(logs[l], &ca, &sa);
-		run(logs[l], &cb, &sb);
+		posix.posix = 1;
+		seen *a = run_seen(logs[l], cfg_base(), NULL, &sa), *b = run_seen(logs[l], posix, NULL, &sb);
 		cr_assert_eq(sa.cases, sb.cases);
 		cr_assert_eq(a->n, b->n);
 		int fstar = 0;
@@ -633,17 +630,27 @@ Test(matrix_posix, real_files_give_the_same_fault_verdicts_as_simdisk)
 			cr_assert(!strstr(b->c[i].ids, "I-"), "posix judged an image: %s", b->c[i].ids);
 		}
 		cr_assert_gt(fstar, 0);
-		free(a);
-		free(b);
+		seen_free(a);
+		seen_free(b);
 	}
 }
 
 /* ---- shards, merge and report files ------------------------------------------------- */
 
-static char tmpdir[] = "/tmp/tornpage-test-matrix-XXXXXX";
+/* Two logs, one with a name reports must escape, run with lost writes and seed 3. */
+static const char *const shard_names[2] = {"logs/grow.log", "logs/prot & <tiny>.log"};
+static const char *const shard_texts[2] = {LOG_GROW, LOG_PROT};
+
+static matrix_cfg shard_cfg(void)
+{
+	matrix_cfg cfg = cfg_base();
+	cfg.seed = 3;
+	cfg.lost_writes = 1;
+	return cfg;
+}
 
 /* A full report of both logs, with cfg's shard. */
-static void run_report(matrix_cfg *cfg, report *rep, const char *names[2], const char *texts[2])
+static void run_report(const matrix_cfg *cfg, report *rep)
 {
 	seen *s = calloc(1, sizeof *s);
 	matrix_cfg c = *cfg;
@@ -653,10 +660,10 @@ static void run_report(matrix_cfg *cfg, report *rep, const char *names[2], const
 	cr_assert_eq(report_init(&s->rep, &c), 0);
 	uint64_t ordinal = 0;
 	for (int i = 0; i < 2; i++) {
-		oplog log = parse(texts[i]);
+		oplog log = parse(shard_texts[i]);
 		matrix_stats st;
 		char msg[400];
-		s->li = (size_t)report_add_log(&s->rep, names[i], log.nops);
+		s->li = (size_t)report_add_log(&s->rep, shard_names[i], log.nops);
 		cr_assert_eq(matrix_run(&log, &c, &ordinal, &st, msg, sizeof msg), 0, "%s", msg);
 		s->rep.logs[s->li].cases = st.cases;
 		s->rep.logs[s->li].seconds = st.seconds;
@@ -667,21 +674,14 @@ static void run_report(matrix_cfg *cfg, report *rep, const char *names[2], const
 	free(s);
 }
 
-Test(matrix_shards, merged_shards_equal_one_full_run)
+Test(matrix_shards, merged_shards_equal_one_full_run, .init = support_setup, .fini = support_teardown)
 {
-	NEED_FIU();
-	cr_assert_not_null(mkdtemp(tmpdir));
-	const char *names[2] = {"logs/grow.log", "logs/prot & <tiny>.log"};
-	const char *texts[2] = {LOG_GROW, LOG_PROT};
-	matrix_cfg cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.unit = 512;
-	cfg.seed = 3;
-	cfg.lost_writes = 1;
+	support_need_fiu();
+	matrix_cfg cfg = shard_cfg();
 	report full, back, merged;
-	run_report(&cfg, &full, names, texts);
-	char path[256], msg[400];
-	snprintf(path, sizeof path, "%s/full.json", tmpdir);
+	run_report(&cfg, &full);
+	char path[1024], msg[400];
+	snprintf(path, sizeof path, "%s", support_path("full.json"));
 	cr_assert_eq(report_save(&full, path, report_write_json), 0);
 	cr_assert_eq(report_read_json(path, &back, msg, sizeof msg), 0, "%s", msg);
 	cr_assert_eq(report_cases_equal(&full, &back, msg, sizeof msg), 0, "%s", msg);
@@ -692,11 +692,11 @@ Test(matrix_shards, merged_shards_equal_one_full_run)
 		report part, read;
 		cfg.shard = i;
 		cfg.nshards = N;
-		run_report(&cfg, &part, names, texts);
+		run_report(&cfg, &part);
 		cr_assert_lt(part.ncases, full.ncases);
 		for (size_t k = 0; k < part.ncases; k++)
 			cr_assert_eq(part.cases[k].ordinal % N, i);
-		snprintf(path, sizeof path, "%s/shard%u.json", tmpdir, i);
+		snprintf(path, sizeof path, "%s/shard%u.json", support_dir, i);
 		cr_assert_eq(report_save(&part, path, report_write_json), 0);
 		report_free(&part);
 		cr_assert_eq(report_read_json(path, &read, msg, sizeof msg), 0, "%s", msg);
@@ -719,40 +719,30 @@ Test(matrix_shards, merged_shards_equal_one_full_run)
 	cfg.seed = 4;
 	cfg.shard = 0;
 	cfg.nshards = 0;
-	run_report(&cfg, &other, names, texts);
+	run_report(&cfg, &other);
 	cr_assert_neq(report_merge(&merged, &other, msg, sizeof msg), 0);
 	report_free(&other);
 
-	snprintf(path, sizeof path, "%s/merged.md", tmpdir);
-	cr_assert_eq(report_save(&merged, path, report_write_md), 0);
+	cr_assert_eq(report_save(&merged, support_path("merged.md"), report_write_md), 0);
 	report_free(&full);
 	report_free(&back);
 	report_free(&merged);
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	cr_assert_eq(system(cmd), 0);
 }
 
-Test(matrix_shards, merged_junit_parses_as_xml_with_one_testcase_per_case)
+Test(matrix_shards, merged_junit_parses_as_xml_with_one_testcase_per_case, .init = support_setup,
+     .fini = support_teardown)
 {
-	NEED_FIU();
+	support_need_fiu();
 	if (system("command -v xmllint >/dev/null 2>&1"))
 		cr_skip_test("xmllint not installed (libxml2-utils)");
-	cr_assert_not_null(mkdtemp(tmpdir));
-	const char *names[2] = {"logs/grow.log", "logs/prot & <tiny>.log"};
-	const char *texts[2] = {LOG_GROW, LOG_PROT};
-	matrix_cfg cfg;
-	memset(&cfg, 0, sizeof cfg);
-	cfg.unit = 512;
-	cfg.seed = 3;
-	cfg.lost_writes = 1;
+	matrix_cfg cfg = shard_cfg();
 	report merged;
-	char path[256], msg[400];
+	char path[1024], msg[400];
 	for (uint32_t i = 0; i < 2; i++) {
 		report part;
 		cfg.shard = i;
 		cfg.nshards = 2;
-		run_report(&cfg, &part, names, texts);
+		run_report(&cfg, &part);
 		if (i == 0) {
 			merged = part;
 			continue;
@@ -760,9 +750,9 @@ Test(matrix_shards, merged_junit_parses_as_xml_with_one_testcase_per_case)
 		cr_assert_eq(report_merge(&merged, &part, msg, sizeof msg), 0, "%s", msg);
 		report_free(&part);
 	}
-	snprintf(path, sizeof path, "%s/merged.xml", tmpdir);
+	snprintf(path, sizeof path, "%s", support_path("merged.xml"));
 	cr_assert_eq(report_save(&merged, path, report_write_junit), 0);
-	char cmd[1200];
+	char cmd[3000];
 	snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
 	cr_assert_eq(system(cmd), 0, "xmllint rejects %s", path);
 	snprintf(cmd, sizeof cmd, "test \"$(xmllint --xpath 'count(//testcase)' '%s')\" = %zu", path, merged.ncases);
@@ -773,8 +763,6 @@ Test(matrix_shards, merged_junit_parses_as_xml_with_one_testcase_per_case)
 		 path, path);
 	cr_assert_eq(system(cmd), 0, "failures and the escaped suite name");
 	report_free(&merged);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-	cr_assert_eq(system(cmd), 0);
 }
 
 /* ---- every check can fail: one case, in full ----------------------------------------- */
@@ -850,26 +838,17 @@ static const char LOG_LONG[] = "create 10\nalloc a\nfill a 7\npalloc p\npwrite p
 
 Test(matrix_continue, a_continuation_op_that_fails_is_f_continue)
 {
-	NEED_FIU();
-	enum plant plant = LATER_FAIL;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
 	collected v;
 	/* op 4's data sync fails cleanly; the device fails pwrite p 11's data sync too */
-	cr_assert_gt(one_case(LOG_PROT, &cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0);
+	planted_case(LATER_FAIL, LOG_PROT, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v);
 	cr_assert_str_eq(v.ids, "F-CONTINUE@5");
-	matrix_cfg plain = {0};
-	cr_assert_eq(one_case(LOG_PROT, &plain, "pager/protcommit/data_sync", 1, MATRIX_ONCE, &v), 0, "%s", v.ids);
 }
 
 Test(matrix_continue, a_silent_success_that_loses_its_state_is_f_continue_at_the_faulted_op)
 {
-	NEED_FIU();
-	enum plant plant = SWALLOW_DROP;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
+	matrix_cfg cfg = planted(SWALLOW_DROP);
 	collected v;
 	/* hit 2 of the data sync is the wrapper's own, in pwrite p 9 (op 4): swallowed, and
 	 * the page cache dropped: op 4 succeeds, a's fill and p's new content are gone */
@@ -880,7 +859,7 @@ Test(matrix_continue, a_silent_success_that_loses_its_state_is_f_continue_at_the
 
 Test(matrix_continue, continue_caps_the_ops_run_after_the_fault_and_the_default_is_the_rest)
 {
-	NEED_FIU();
+	support_need_fiu();
 	matrix_cfg cfg = {0};
 	one_result o = full_case(LOG_LONG, cfg, "pager/protcommit/data_sync", 1, MATRIX_ONCE);
 	cr_assert_str_eq(o.ids, "");
@@ -897,7 +876,7 @@ Test(matrix_continue, continue_caps_the_ops_run_after_the_fault_and_the_default_
 
 Test(matrix_continue, ops_on_a_handle_whose_alloc_failed_are_skipped)
 {
-	NEED_FIU();
+	support_need_fiu();
 	/* alloc b grows; the failed set_len is clean: b does not exist, so fill b and free b
 	 * are skipped and alloc c runs (and grows) */
 	static const char log[] = "create 10\nalloc a\nalloc b\nfill b 3\nfree b\nalloc c\n";
@@ -911,7 +890,7 @@ Test(matrix_continue, ops_on_a_handle_whose_alloc_failed_are_skipped)
 
 Test(matrix_continue, a_failed_reopen_is_followed_by_opening_the_file)
 {
-	NEED_FIU();
+	support_need_fiu();
 	/* every point of LOG_TINY's reopen fails once: the file opens again (or the close's
 	 * error is all) and holds the state before: nothing to report */
 	const char *points[] = {"pager/close/unmap", "pager/close/close", "pager/open/open", "pager/open/size",
@@ -937,24 +916,13 @@ Test(matrix_continue, a_failed_reopen_is_followed_by_opening_the_file)
  * stops a case that rejoins the no-fault run) as alone (which runs it to the end). */
 Test(matrix_continue, rejoining_the_no_fault_run_changes_no_verdict)
 {
-	NEED_FIU();
+	support_need_fiu();
 	static const char log[] = "create 10\nalloc a\nfill a 1\npalloc p\npwrite p 2\nreopen\nalloc b\nfill b 3\n"
 				  "free a\npwrite p 4\nreopen\npfree p\nalloc c\nreopen\nfree b\n";
-	seen *s = calloc(1, sizeof *s);
-	matrix_cfg cfg = cfg_for(s);
 	matrix_stats st;
-	run(log, &cfg, &st);
-	oplog l = parse(log);
-	for (size_t i = 0; i < s->n; i++) {
-		collected v = {{0}, 0};
-		matrix_case c = {s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err, 0,
-				 matrix_case_seed(1, s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err)};
-		cr_assert_geq(matrix_run_case(&l, 512, &c, collect, &v), 0);
-		cr_assert_str_eq(v.ids, s->c[i].ids, "%s hit %llu %s", c.point, (unsigned long long)c.hit,
-				 matrix_mode_name(c.mode));
-	}
-	oplog_free(&l);
-	free(s);
+	seen *s = run_seen(log, cfg_base(), NULL, &st);
+	each_case_alone_gives_the_same(log, s);
+	seen_free(s);
 	matrix_cfg plain = {0};
 	one_result o = full_case(log, plain, "pager/open/open", 1, MATRIX_ONCE);
 	cr_assert(o.converged, "the reopen that fails once rejoins the no-fault run");
@@ -963,7 +931,7 @@ Test(matrix_continue, rejoining_the_no_fault_run_changes_no_verdict)
 
 Test(matrix_persist, a_later_op_that_fails_and_keeps_its_change_is_f_atomic)
 {
-	NEED_FIU();
+	support_need_fiu();
 	/* persist: pwrite q 1's data sync fails (cleanly), the disk is gone; pfree q's
 	 * directory commit fails too, but the seed has freed the entry in memory */
 	static const char log[] = "create 10\npalloc q\npwrite q 1\npfree q\n";
@@ -977,11 +945,8 @@ Test(matrix_persist, a_later_op_that_fails_and_keeps_its_change_is_f_atomic)
 
 Test(matrix_persist, a_later_op_that_succeeds_although_a_fault_fired_is_f_silent)
 {
-	NEED_FIU();
-	enum plant plant = RECOVER;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
+	matrix_cfg cfg = planted(RECOVER);
 	collected v;
 	/* persist from alloc a's metadata sync (F-ATOMIC: the bit stays set); alloc b finds
 	 * no free page and grows: its munmap fails (ignored by the seed), the device comes
@@ -996,24 +961,18 @@ Test(matrix_persist, a_later_op_that_succeeds_although_a_fault_fired_is_f_silent
 
 Test(matrix_persist, a_fail_stop_pager_that_works_again_is_f_stop)
 {
-	NEED_FIU();
-	enum plant plant = RECOVER;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
 	collected v;
 	/* alloc b: grow/map fails (persist from here), the rollback's set_len too (ignored),
 	 * the pager is Unavailable; the device comes back and alloc c grows and succeeds
 	 * with no reopen */
-	cr_assert_gt(one_case(LOG_GROW, &cfg, "pager/grow/map", 1, MATRIX_PERSIST, &v), 0);
+	planted_case(RECOVER, LOG_GROW, "pager/grow/map", 1, MATRIX_PERSIST, &v);
 	cr_assert_str_eq(v.ids, "F-STOP@3");
-	matrix_cfg plain = {0};
-	cr_assert_eq(one_case(LOG_GROW, &plain, "pager/grow/map", 1, MATRIX_PERSIST, &v), 0, "%s", v.ids);
 }
 
 Test(matrix_images, both_durable_images_are_judged_without_lost_writes)
 {
-	NEED_FIU();
+	support_need_fiu();
 	/* persist from palloc p's directory sync: the metadata commit had doubled the file
 	 * (page_count 8 on disk, no directory); alloc a fails on the dead disk */
 	static const char log[] = "create 10\npalloc p\nalloc a\n";
@@ -1029,11 +988,8 @@ Test(matrix_images, both_durable_images_are_judged_without_lost_writes)
 
 Test(matrix_images, verdicts_the_no_fault_image_shows_too_are_set_aside)
 {
-	NEED_FIU();
-	enum plant plant = LIAR;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
+	matrix_cfg cfg = planted(LIAR);
 	/* pwrite p 11's directory commit fails at its superblock sync: the image at the fault
 	 * selects the directory page of pwrite p 9, whose copy the lying disk never wrote —
 	 * as the no-fault image after op 4 does */
@@ -1048,7 +1004,7 @@ Test(matrix_images, verdicts_the_no_fault_image_shows_too_are_set_aside)
 
 Test(matrix_lost_writes, every_subset_of_the_failed_sync_is_judged_whatever_the_seed)
 {
-	NEED_FIU();
+	support_need_fiu();
 	/* palloc p's directory commit fails at its page 0 sync (two 512-byte units): the
 	 * subset with unit 0 only is a torn index, I-OPEN. One seeded subset per case would
 	 * find it for some seeds only; every subset is judged, so every seed finds it. */
@@ -1063,11 +1019,8 @@ Test(matrix_lost_writes, every_subset_of_the_failed_sync_is_judged_whatever_the_
 
 Test(matrix_continue, a_case_rejoins_only_if_its_disk_is_the_no_fault_one)
 {
-	NEED_FIU();
-	enum plant plant = SWALLOW;
-	matrix_cfg cfg = {0};
-	cfg.wrap_io = wrap_io;
-	cfg.wrap_arg = &plant;
+	support_need_fiu();
+	matrix_cfg cfg = planted(SWALLOW);
 	/* alloc a's metadata sync is swallowed (hit 2, the wrapper's): the pager and the
 	 * model agree, and after the reopen so do the caches — but the durable metadata is
 	 * not the no-fault run's. The case must go on, and its end image shows it. */

@@ -14,20 +14,7 @@
 
 #include "matrix.h"
 #include "report.h"
-
-static char dir[] = "/tmp/tornpage-test-report-XXXXXX";
-
-static void setup(void)
-{
-	cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	(void)!system(cmd);
-}
+#include "support.h"
 
 static const char NASTY[] = "quote \" backslash \\ tab\t nl\n cr\r ctl\x01\x1f amp & lt < gt > apos ' "
 			    "utf8 \xc3\xa9\xe2\x82\xac bad \xff\xc3( surrogate \xed\xa0\x80 nonchar \xef\xbf\xbe";
@@ -89,20 +76,13 @@ static void make(report *r, uint32_t shard, uint32_t nshards, const char *odd)
 	oplog_free(&log);
 }
 
-static char *path_of(const char *name)
-{
-	static char p[256];
-	snprintf(p, sizeof p, "%s/%s", dir, name);
-	return p;
-}
-
-Test(report_json, reads_back_exactly_what_it_wrote, .init = setup, .fini = teardown)
+Test(report_json, reads_back_exactly_what_it_wrote, .init = support_setup, .fini = support_teardown)
 {
 	report a, b;
 	char msg[400];
 	make(&a, 0, 0, NASTY);
-	cr_assert_eq(report_save(&a, path_of("a.json"), report_write_json), 0);
-	cr_assert_eq(report_read_json(path_of("a.json"), &b, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_save(&a, support_path("a.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(support_path("a.json"), &b, msg, sizeof msg), 0, "%s", msg);
 	cr_assert_eq(b.seed, UINT64_MAX - 5);
 	cr_assert_eq(b.cases[0].seed, UINT64_MAX);
 	cr_assert_str_eq(b.errnos, "EIO,ENOSPC");
@@ -118,8 +98,8 @@ Test(report_json, reads_back_exactly_what_it_wrote, .init = setup, .fini = teard
 	cr_assert(strstr(f, "bad \xef\xbf\xbd\xef\xbf\xbd( surrogate \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"), "%s", f);
 	/* a second round trip is exact */
 	report c;
-	cr_assert_eq(report_save(&b, path_of("b.json"), report_write_json), 0);
-	cr_assert_eq(report_read_json(path_of("b.json"), &c, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_save(&b, support_path("b.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(support_path("b.json"), &c, msg, sizeof msg), 0, "%s", msg);
 	cr_assert_eq(report_cases_equal(&b, &c, msg, sizeof msg), 0, "%s", msg);
 	cr_assert_str_eq(c.logs[0].path, b.logs[0].path);
 	report_free(&a);
@@ -127,44 +107,38 @@ Test(report_json, reads_back_exactly_what_it_wrote, .init = setup, .fini = teard
 	report_free(&c);
 }
 
-Test(report_json, names_the_field_it_cannot_use, .init = setup, .fini = teardown)
+Test(report_json, names_the_field_it_cannot_use, .init = support_setup, .fini = support_teardown)
 {
 	report r;
 	char msg[400];
-	FILE *f = fopen(path_of("bad.json"), "w");
-	fputs("{\"format\": \"tornpage-matrix\", \"schema\": 2, \"params\": {\"io\": 3}}", f);
-	fclose(f);
-	cr_assert_neq(report_read_json(path_of("bad.json"), &r, msg, sizeof msg), 0);
+	support_write_file(support_path("bad.json"), "{\"format\": \"tornpage-matrix\", \"schema\": 2, \"params\": {\"io\": 3}}");
+	cr_assert_neq(report_read_json(support_path("bad.json"), &r, msg, sizeof msg), 0);
 	cr_assert(strstr(msg, "params.io"), "%s", msg);
-	f = fopen(path_of("trunc.json"), "w");
-	fputs("{\"format\": \"tornpage-matrix\", ", f);
-	fclose(f);
-	cr_assert_neq(report_read_json(path_of("trunc.json"), &r, msg, sizeof msg), 0);
-	cr_assert_neq(report_read_json(path_of("missing.json"), &r, msg, sizeof msg), 0);
-	f = fopen(path_of("schema.json"), "w");
-	fputs("{\"format\": \"tornpage-matrix\", \"schema\": 99}", f);
-	fclose(f);
-	cr_assert_neq(report_read_json(path_of("schema.json"), &r, msg, sizeof msg), 0);
+	support_write_file(support_path("trunc.json"), "{\"format\": \"tornpage-matrix\", ");
+	cr_assert_neq(report_read_json(support_path("trunc.json"), &r, msg, sizeof msg), 0);
+	cr_assert_neq(report_read_json(support_path("missing.json"), &r, msg, sizeof msg), 0);
+	support_write_file(support_path("schema.json"), "{\"format\": \"tornpage-matrix\", \"schema\": 99}");
+	cr_assert_neq(report_read_json(support_path("schema.json"), &r, msg, sizeof msg), 0);
 	cr_assert(strstr(msg, "schema 99"), "%s", msg);
 	/* a case whose log_index does not name its log */
 	report a;
 	make(&a, 0, 0, "a.log");
 	a.cases[2].log_index = 0; /* its log is b.log, index 1 */
-	cr_assert_eq(report_save(&a, path_of("idx.json"), report_write_json), 0);
+	cr_assert_eq(report_save(&a, support_path("idx.json"), report_write_json), 0);
 	report_free(&a);
-	cr_assert_neq(report_read_json(path_of("idx.json"), &r, msg, sizeof msg), 0);
+	cr_assert_neq(report_read_json(support_path("idx.json"), &r, msg, sizeof msg), 0);
 	cr_assert(strstr(msg, "log_index"), "%s", msg);
 }
 
-Test(report_junit, is_valid_xml_whatever_the_strings_hold, .init = setup, .fini = teardown)
+Test(report_junit, is_valid_xml_whatever_the_strings_hold, .init = support_setup, .fini = support_teardown)
 {
 	if (system("command -v xmllint >/dev/null 2>&1"))
 		cr_skip_test("xmllint not installed");
 	report r;
 	make(&r, 0, 0, NASTY);
-	cr_assert_eq(report_save(&r, path_of("j.xml"), report_write_junit), 0);
+	cr_assert_eq(report_save(&r, support_path("j.xml"), report_write_junit), 0);
 	char cmd[800];
-	snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path_of("j.xml"));
+	snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", support_path("j.xml"));
 	cr_assert_eq(system(cmd), 0);
 	/* 3 cases: one failure (F-ATOMIC), one passing with a non-fatal note, one skipped */
 	snprintf(cmd, sizeof cmd,
@@ -174,16 +148,16 @@ Test(report_junit, is_valid_xml_whatever_the_strings_hold, .init = setup, .fini 
 		 "test \"$(xmllint --xpath 'string(//failure/@message)' $f)\" = F-ATOMIC && "
 		 "test \"$(xmllint --xpath 'string(//testcase[failure]/@name)' $f)\" = pager/commit/meta_sync/1/once/EIO && "
 		 "test \"$(xmllint --xpath 'string(/testsuites/@failures)' $f)\" = 1",
-		 path_of("j.xml"));
+		 support_path("j.xml"));
 	cr_assert_eq(system(cmd), 0);
 	report_free(&r);
 }
 
-Test(report_table, counts_cases_per_point_mode_and_verdict, .init = setup, .fini = teardown)
+Test(report_table, counts_cases_per_point_mode_and_verdict, .init = support_setup, .fini = support_teardown)
 {
 	report r;
 	make(&r, 0, 0, "a.log");
-	FILE *f = fopen(path_of("t.txt"), "w+");
+	FILE *f = fopen(support_path("t.txt"), "w+");
 	cr_assert_eq(report_write_table(&r, f), 0);
 	rewind(f);
 	char buf[4096];
@@ -203,8 +177,8 @@ Test(report_table, counts_cases_per_point_mode_and_verdict, .init = setup, .fini
 	cr_assert_eq(v[2], 1); /* F-ATOMIC */
 	cr_assert_eq(v[8], 1); /* I-LEAK */
 	cr_assert(strstr(buf, "total"), "%s", buf);
-	cr_assert_eq(report_save(&r, path_of("r.md"), report_write_md), 0);
-	f = fopen(path_of("r.md"), "r");
+	cr_assert_eq(report_save(&r, support_path("r.md"), report_write_md), 0);
+	f = fopen(support_path("r.md"), "r");
 	n = fread(buf, 1, sizeof buf - 1, f);
 	buf[n] = 0;
 	fclose(f);
@@ -262,18 +236,7 @@ Test(report_errno, names_and_numbers)
 
 /* ---- the images parameter (durable images judged or not) ---------------------------- */
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	cr_assert_not_null(f, "%s", path);
-	static char buf[1 << 16];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
-}
-
-Test(report_params, images_is_recorded_written_read_and_must_match_to_merge, .init = setup, .fini = teardown)
+Test(report_params, images_is_recorded_written_read_and_must_match_to_merge, .init = support_setup, .fini = support_teardown)
 {
 	matrix_cfg cfg;
 	report r, back;
@@ -299,22 +262,30 @@ Test(report_params, images_is_recorded_written_read_and_must_match_to_merge, .in
 	/* JSON: params.images round-trips; JUnit: an images property; Markdown: the banner */
 	make(&r, 0, 2, "a.log");
 	cr_assert(r.images);
-	cr_assert_eq(report_save(&r, path_of("p.json"), report_write_json), 0);
-	cr_assert(strstr(slurp(path_of("p.json")), "\"images\": true"), "%s", slurp(path_of("p.json")));
-	cr_assert_eq(report_read_json(path_of("p.json"), &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_save(&r, support_path("p.json"), report_write_json), 0);
+	char *text = support_slurp(support_path("p.json"));
+	cr_assert(strstr(text, "\"images\": true"), "%s", text);
+	free(text);
+	cr_assert_eq(report_read_json(support_path("p.json"), &back, msg, sizeof msg), 0, "%s", msg);
 	cr_assert(back.images);
 	cr_assert_eq(back.exhaustive, 12);
-	cr_assert_eq(report_save(&r, path_of("p.xml"), report_write_junit), 0);
-	cr_assert(strstr(slurp(path_of("p.xml")), "<property name=\"images\" value=\"true\"/>"));
-	cr_assert_eq(report_save(&r, path_of("p.md"), report_write_md), 0);
-	cr_assert(strstr(slurp(path_of("p.md")), "durable images judged"));
+	cr_assert_eq(report_save(&r, support_path("p.xml"), report_write_junit), 0);
+	text = support_slurp(support_path("p.xml"));
+	cr_assert(strstr(text, "<property name=\"images\" value=\"true\"/>"));
+	free(text);
+	cr_assert_eq(report_save(&r, support_path("p.md"), report_write_md), 0);
+	text = support_slurp(support_path("p.md"));
+	cr_assert(strstr(text, "durable images judged"));
+	free(text);
 	report_free(&back);
 	r.images = 0;
-	cr_assert_eq(report_save(&r, path_of("p.json"), report_write_json), 0);
-	cr_assert_eq(report_read_json(path_of("p.json"), &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_save(&r, support_path("p.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(support_path("p.json"), &back, msg, sizeof msg), 0, "%s", msg);
 	cr_assert(!back.images);
-	cr_assert_eq(report_save(&r, path_of("p.md"), report_write_md), 0);
-	cr_assert(strstr(slurp(path_of("p.md")), "durable images not judged"));
+	cr_assert_eq(report_save(&r, support_path("p.md"), report_write_md), 0);
+	text = support_slurp(support_path("p.md"));
+	cr_assert(strstr(text, "durable images not judged"));
+	free(text);
 	r.images = 1;
 
 	/* shards judged differently are not one matrix */
@@ -336,7 +307,7 @@ Test(report_params, images_is_recorded_written_read_and_must_match_to_merge, .in
 	report_free(&r);
 }
 
-Test(report_junit, a_log_given_twice_has_distinct_testcase_names, .init = setup, .fini = teardown)
+Test(report_junit, a_log_given_twice_has_distinct_testcase_names, .init = support_setup, .fini = support_teardown)
 {
 	report r;
 	make(&r, 0, 0, "same.log");
@@ -352,8 +323,8 @@ Test(report_junit, a_log_given_twice_has_distinct_testcase_names, .init = setup,
 	r.cases[2].mode = strdup(r.cases[0].mode);
 	free(r.cases[2].err);
 	r.cases[2].err = strdup(r.cases[0].err);
-	cr_assert_eq(report_save(&r, path_of("d.xml"), report_write_junit), 0);
-	const char *x = slurp(path_of("d.xml"));
+	cr_assert_eq(report_save(&r, support_path("d.xml"), report_write_junit), 0);
+	char *x = support_slurp(support_path("d.xml"));
 	/* each case once, in its own log's suite, under a name naming the log's index */
 	cr_assert(strstr(x, "name=\"pager/commit/meta_sync/1/once/EIO #0\""), "%s", x);
 	cr_assert(strstr(x, "name=\"pager/commit/meta_sync/1/once/EIO #1\""), "%s", x);
@@ -364,21 +335,22 @@ Test(report_junit, a_log_given_twice_has_distinct_testcase_names, .init = setup,
 	/* JSON keeps which log a case belongs to */
 	report back;
 	char msg[400];
-	cr_assert_eq(report_save(&r, path_of("d.json"), report_write_json), 0);
-	cr_assert_eq(report_read_json(path_of("d.json"), &back, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_save(&r, support_path("d.json"), report_write_json), 0);
+	cr_assert_eq(report_read_json(support_path("d.json"), &back, msg, sizeof msg), 0, "%s", msg);
 	cr_assert_eq(back.cases[2].log_index, 1);
 	cr_assert_eq(back.cases[0].log_index, 0);
 	report again;
-	cr_assert_eq(report_read_json(path_of("d.json"), &again, msg, sizeof msg), 0, "%s", msg);
+	cr_assert_eq(report_read_json(support_path("d.json"), &again, msg, sizeof msg), 0, "%s", msg);
 	cr_assert_eq(report_cases_equal(&again, &back, msg, sizeof msg), 0, "%s", msg);
 	back.cases[2].log_index = 0;
 	cr_assert_neq(report_cases_equal(&again, &back, msg, sizeof msg), 0, "the log a case belongs to counts");
 	report_free(&again);
 	if (system("command -v xmllint >/dev/null 2>&1") == 0) {
 		char cmd[600];
-		snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path_of("d.xml"));
+		snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", support_path("d.xml"));
 		cr_assert_eq(system(cmd), 0);
 	}
+	free(x);
 	report_free(&back);
 	report_free(&r);
 }

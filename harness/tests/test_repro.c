@@ -5,15 +5,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "repro.h"
+#include "support.h"
 
 /* Torn page 0 in the directory commit of the first palloc (1 KiB pages, 512-byte
  * units): unit 0 of page 0 reaches disk, unit 1 does not. */
@@ -357,8 +355,7 @@ Test(repro_fault, the_fault_op_is_where_the_hit_falls)
 
 Test(repro_fault, a_fault_reproducer_replays_through_the_matrix)
 {
-	if (!matrix_available())
-		cr_skip_test("no libfiu in this build");
+	support_need_fiu();
 	static const char text[] = "#! tornpage repro 1\n#! atomic 512\n#! fault pager/commit/meta_sync hit 2 mode once errno EIO\n"
 				   "#! expect ok\ncreate 10\nalloc a\nalloc b\nfill b 3\n";
 	repro r;
@@ -384,97 +381,47 @@ Test(repro_fault, a_fault_reproducer_replays_through_the_matrix)
 	repro_free(&r);
 }
 
-Test(repro_save, names_by_content_and_never_overwrites)
+Test(repro_save, names_by_content_and_never_overwrites, .init = support_setup, .fini = support_teardown)
 {
-	char dir[] = "/tmp/test-repro-XXXXXX";
-	cr_assert_not_null(mkdtemp(dir));
 	repro r;
 	parse_ok(torn_page0, &r);
 	char p1[4096], p2[4096], p3[4096];
-	cr_assert_eq(repro_save(&r, dir, NULL, p1, sizeof p1), 0);
+	cr_assert_eq(repro_save(&r, support_dir, NULL, p1, sizeof p1), 0);
 	cr_assert_not_null(strstr(p1, "/I-OPEN-"), "%s", p1);
-	cr_assert_eq(repro_save(&r, dir, NULL, p2, sizeof p2), 1, "identical content: already there");
+	cr_assert_eq(repro_save(&r, support_dir, NULL, p2, sizeof p2), 1, "identical content: already there");
 	cr_assert_str_eq(p1, p2);
 	/* A different file squatting on the name: the next save takes a suffix. */
-	FILE *f = fopen(p1, "w");
-	fputs("something else\n", f);
-	fclose(f);
-	cr_assert_eq(repro_save(&r, dir, NULL, p3, sizeof p3), 0);
+	support_write_file(p1, "something else\n");
+	cr_assert_eq(repro_save(&r, support_dir, NULL, p3, sizeof p3), 0);
 	cr_assert_str_neq(p1, p3);
 	cr_assert_not_null(strstr(p3, "-1.repro"), "%s", p3);
 	repro back;
 	cr_assert_eq(repro_load(p3, &back, NULL, NULL), 0);
 	cr_assert(repro_equal(&r, &back));
 	repro_free(&back);
-	unlink(p1);
-	unlink(p3);
-	rmdir(dir);
 	repro_free(&r);
 }
 
-/* ---- the CLI's exit codes (TORNPAGE_CLI_PATH, else tornpage next to this test binary) ---- */
+/* ---- the CLI's exit codes (support_run_cli, in the test's directory) ---- */
 
-static int run_cli(const char *args)
+Test(repro_cli, exit_codes_same_differs_bad, .init = support_setup, .fini = support_teardown)
 {
-	char self[PATH_MAX], cmd[PATH_MAX * 2];
-#ifdef TORNPAGE_CLI_PATH
-	snprintf(self, sizeof self, "%s", TORNPAGE_CLI_PATH);
-#else
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	cr_assert_gt(n, 0);
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
-	cr_assert_not_null(slash);
-	snprintf(slash, sizeof self - (size_t)(slash - self), "/tornpage");
-#endif
-	snprintf(cmd, sizeof cmd, "%s %s >/dev/null 2>&1", self, args);
-	int st = system(cmd);
-	cr_assert(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-Test(repro_cli, exit_codes_same_differs_bad)
-{
-	char dir[] = "/tmp/test-repro-cli-XXXXXX", good[256], wrong[256], bad[256], args[1024];
-	cr_assert_not_null(mkdtemp(dir));
-	snprintf(good, sizeof good, "%s/good.repro", dir);
-	snprintf(wrong, sizeof wrong, "%s/wrong.repro", dir);
-	snprintf(bad, sizeof bad, "%s/bad.repro", dir);
-	write_file(good, torn_page0);
+	support_write_file(support_path("good.repro"), torn_page0);
 	char *w = strdup(torn_page0);
 	*strstr(w, "I-DIR-INDEX") = 'X'; /* "X-DIR-INDEX": unknown id: a bad file */
-	write_file(bad, w);
+	support_write_file(support_path("bad.repro"), w);
 	free(w);
-	write_file(wrong, "#! tornpage repro 1\n#! atomic 512\n#! crash op 1 before-sync 4 persisted 0\n#! expect I-ATOMIC\n"
-			  "create 10\npalloc p\n");
-	snprintf(args, sizeof args, "repro %s", good);
-	cr_assert_eq(run_cli(args), 0);
-	snprintf(args, sizeof args, "repro --quiet %s", good);
-	cr_assert_eq(run_cli(args), 0);
-	snprintf(args, sizeof args, "repro %s", wrong);
-	cr_assert_eq(run_cli(args), 1);
-	snprintf(args, sizeof args, "repro %s", bad);
-	cr_assert_eq(run_cli(args), 2);
-	snprintf(args, sizeof args, "repro %s %s", good, wrong);
-	cr_assert_eq(run_cli(args), 1);
-	snprintf(args, sizeof args, "repro %s %s %s", good, wrong, bad);
-	cr_assert_eq(run_cli(args), 2);
-	snprintf(args, sizeof args, "repro %s/missing.repro", dir);
-	cr_assert_eq(run_cli(args), 2);
-	snprintf(args, sizeof args, "repro --signatures %s", good);
-	cr_assert_eq(run_cli(args), 0);
-	unlink(good);
-	unlink(wrong);
-	unlink(bad);
-	rmdir(dir);
+	support_write_file(support_path("wrong.repro"),
+			   "#! tornpage repro 1\n#! atomic 512\n#! crash op 1 before-sync 4 persisted 0\n#! expect I-ATOMIC\n"
+			   "create 10\npalloc p\n");
+	cr_assert_eq(support_run_cli("repro good.repro", NULL, NULL), 0);
+	cr_assert_eq(support_run_cli("repro --quiet good.repro", NULL, NULL), 0);
+	cr_assert_eq(support_run_cli("repro wrong.repro", NULL, NULL), 1);
+	cr_assert_eq(support_run_cli("repro bad.repro", NULL, NULL), 2);
+	cr_assert_eq(support_run_cli("repro good.repro wrong.repro", NULL, NULL), 1);
+	cr_assert_eq(support_run_cli("repro good.repro wrong.repro bad.repro", NULL, NULL), 2);
+	cr_assert_eq(support_run_cli("repro missing.repro", NULL, NULL), 2);
+	cr_assert_eq(support_run_cli("repro --signatures good.repro", NULL, NULL), 0);
 }
 
 static size_t count_repros(const char *dir)
@@ -488,55 +435,37 @@ static size_t count_repros(const char *dir)
 	return n;
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	cr_assert_not_null(d);
-	char p[PATH_MAX];
-	for (struct dirent *e; (e = readdir(d));) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* --save then --baseline, for crash and for matrix: what a run saves is exactly what a
  * later run knows; an empty baseline knows nothing; saved files replay. */
 static void save_then_baseline(const char *cmd, const char *log_text)
 {
-	char dir[] = "/tmp/test-save-XXXXXX", empty[] = "/tmp/test-empty-XXXXXX", log[256], args[1024];
-	cr_assert_not_null(mkdtemp(dir));
-	cr_assert_not_null(mkdtemp(empty));
-	snprintf(log, sizeof log, "%s/case.log", empty);
-	write_file(log, log_text);
-	snprintf(args, sizeof args, "%s --quiet --save %s %s", cmd, dir, log);
-	cr_assert_eq(run_cli(args), 1, "%s finds violations in this log", cmd);
-	size_t saved = count_repros(dir);
+	char args[1024];
+	cr_assert_eq(mkdir(support_path("save"), 0755), 0);
+	cr_assert_eq(mkdir(support_path("empty"), 0755), 0);
+	support_write_file(support_path("empty/case.log"), log_text); /* a log is no reproducer */
+	snprintf(args, sizeof args, "%s --quiet --save save empty/case.log", cmd);
+	cr_assert_eq(support_run_cli(args, NULL, NULL), 1, "%s finds violations in this log", cmd);
+	size_t saved = count_repros(support_path("save"));
 	cr_assert_gt(saved, 0, "%s --save wrote no reproducer", cmd);
-	snprintf(args, sizeof args, "%s --quiet --save %s %s", cmd, dir, log);
-	cr_assert_eq(run_cli(args), 1);
-	cr_assert_eq(count_repros(dir), saved, "a second --save of the same findings adds nothing");
-	snprintf(args, sizeof args, "repro --quiet %s/*.repro", dir);
-	cr_assert_eq(run_cli(args), 0, "every saved reproducer replays to its verdicts");
-	snprintf(args, sizeof args, "%s --quiet --baseline %s %s", cmd, dir, log);
-	cr_assert_eq(run_cli(args), 0, "everything %s finds is in the baseline it saved", cmd);
-	snprintf(args, sizeof args, "%s --quiet --baseline %s %s", cmd, empty, log);
-	cr_assert_eq(run_cli(args), 1, "an empty baseline knows nothing");
-	snprintf(args, sizeof args, "%s --quiet --save %s/missing %s", cmd, dir, log);
-	cr_assert_eq(run_cli(args), 2, "--save needs an existing directory");
-	remove_dir(dir);
-	remove_dir(empty);
+	cr_assert_eq(support_run_cli(args, NULL, NULL), 1);
+	cr_assert_eq(count_repros(support_path("save")), saved, "a second --save of the same findings adds nothing");
+	cr_assert_eq(support_run_cli("repro --quiet save/*.repro", NULL, NULL), 0,
+		     "every saved reproducer replays to its verdicts");
+	snprintf(args, sizeof args, "%s --quiet --baseline save empty/case.log", cmd);
+	cr_assert_eq(support_run_cli(args, NULL, NULL), 0, "everything %s finds is in the baseline it saved", cmd);
+	snprintf(args, sizeof args, "%s --quiet --baseline empty empty/case.log", cmd);
+	cr_assert_eq(support_run_cli(args, NULL, NULL), 1, "an empty baseline knows nothing");
+	snprintf(args, sizeof args, "%s --quiet --save save/missing empty/case.log", cmd);
+	cr_assert_eq(support_run_cli(args, NULL, NULL), 2, "--save needs an existing directory");
 }
 
-Test(repro_cli, crash_save_then_baseline)
+Test(repro_cli, crash_save_then_baseline, .init = support_setup, .fini = support_teardown)
 {
 	save_then_baseline("crash", "create 10\npalloc p\npwrite p 3\n");
 }
 
-Test(repro_cli, matrix_save_then_baseline)
+Test(repro_cli, matrix_save_then_baseline, .init = support_setup, .fini = support_teardown)
 {
+	support_need_fiu();
 	save_then_baseline("matrix", "create 10\nalloc a\nfree a\npalloc p\npfree p\n");
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shrink.h"
+#include "support.h"
 
 /* The failure needs items 17 and 42 together (and nothing else). */
 static int needs_17_and_42(void *arg, const size_t *c, size_t k)
@@ -238,8 +239,7 @@ Test(shrink_repro, refuses_what_it_cannot_keep)
 
 Test(shrink_repro, a_padded_fault_case_gets_strictly_smaller)
 {
-	if (!matrix_available())
-		cr_skip_test("no libfiu in this build");
+	support_need_fiu();
 	/* pager/grow/map fails in palloc p (its first grow): the pager is left without a
 	 * mapping, and the next palloc is accepted anyway (F-STOP on the seed). */
 	static const char text[] =
