@@ -4,16 +4,16 @@
 #   scripts/fuzz.sh image|oplog SECONDS [--no-repair] [--no-fields] [LIBFUZZER FLAGS...]
 # Builds with clang in build-fuzz (-DTORNPAGE_FUZZ=ON: coverage + ASan + UBSan), runs
 # -jobs=N -workers=N (N = TORNPAGE_FUZZ_WORKERS, default 2) from the corpus
-# (corpus/images or corpus/fuzz/oplog) into a work corpus build-fuzz/work/TARGET/corpus,
+# (corpus/images or corpus/fuzz/oplog) into a work corpus build-fuzz/runs/TARGET/corpus,
 # then `-merge=1` adds to the corpus only the inputs that bring new coverage, named
 # found-SHA1.img / found-SHA1.bin. --no-repair / --no-fields go to fuzz_image (CRC
 # repair / field mutations off); libFuzzer ignores flags that start with "--".
 # fuzz_oplog: a finding whose signature is not in the baseline is collected into
-# build-fuzz/work/oplog/findings/ instead of stopping the run (TORNPAGE_FUZZ_ABORT=1 to
+# build-fuzz/runs/oplog/findings/ instead of stopping the run (TORNPAGE_FUZZ_ABORT=1 to
 # stop); turn them into reproducers with scripts/fuzz-to-repro.sh (fuzz_oplog and
 # tornpage are both built here for it).
 # Environment: TORNPAGE_FUZZ_BUILD (build dir), TORNPAGE_FUZZ_WORK (work dir, default
-# BUILD/work/TARGET), TORNPAGE_FUZZ_CORPUS (the corpus run from and merged into),
+# BUILD/runs/TARGET), TORNPAGE_FUZZ_CORPUS (the corpus run from and merged into),
 # TORNPAGE_FUZZ_WORKERS, TORNPAGE_BUILD_JOBS (make -j, default
 # nproc), TORNPAGE_FUZZ_MERGE=0 (do not touch the corpus: CI), TORNPAGE_FUZZ_ABORT=1.
 # It prints "summary: target=... exec/s=... cov=... ft=... corpus_cov=... corpus_ft=...":
@@ -51,7 +51,7 @@ if ! { CC=clang cmake -S . -B "$build" -DTORNPAGE_SHARED_DIR="$shared" -DTORNPAG
 fi
 exe=$build/fuzz/fuzz_$target
 case $corpus in /*) corpus_abs=$corpus ;; *) corpus_abs=$root/$corpus ;; esac
-work=${TORNPAGE_FUZZ_WORK:-$build/work/$target}
+work=${TORNPAGE_FUZZ_WORK:-$build/runs/$target}
 case $work in /*) ;; *) work=$root/$work ;; esac
 rm -rf "$work/artifacts" "$work"/fuzz-*.log
 mkdir -p "$work/corpus" "$work/artifacts"

@@ -45,17 +45,6 @@ int baseline_add(baseline *b, const char *path, repro_kind kind, const char *con
 	return 0;
 }
 
-static void ids_text(const repro_strset *set, char *out, size_t n)
-{
-	out[0] = '\0';
-	if (!set->n)
-		snprintf(out, n, "ok");
-	for (size_t i = 0; i < set->n; i++) {
-		size_t l = strlen(out);
-		snprintf(out + l, n - l, "%s%s", i ? " " : "", set->s[i]);
-	}
-}
-
 /* Replay one reproducer and add it. 0, 1 bad file, -1 ENOMEM. */
 static int load_one(baseline *b, const char *path, repro_kind kind, oplog_diag_fn diag, void *arg)
 {
@@ -76,8 +65,8 @@ static int load_one(baseline *b, const char *path, repro_kind kind, oplog_diag_f
 		if (res.status == REPRO_CANNOT) {
 			snprintf(why, sizeof why, "cannot replay here: %s", res.why);
 		} else if (gone) {
-			ids_text(&r.expect, e, sizeof e);
-			ids_text(&res.found, f, sizeof f);
+			repro_verdicts_text(&r.expect, e, sizeof e);
+			repro_verdicts_text(&res.found, f, sizeof f);
 			if (res.reached)
 				snprintf(why, sizeof why, "expect %s, found %s", e, f);
 			else

@@ -22,17 +22,6 @@ static const char repro_usage[] =
 	"(docs/repro.md), for baselines and the fuzzer.\n"
 	"Exit: 0 every file found exactly its expected verdicts, 1 some differ, 2 a bad file.\n";
 
-static void ids_line(const repro_strset *set, char *out, size_t n)
-{
-	out[0] = '\0';
-	if (!set->n)
-		snprintf(out, n, "ok");
-	for (size_t i = 0; i < set->n; i++) {
-		size_t l = strlen(out);
-		snprintf(out + l, n - l, "%s%s", i ? " " : "", set->s[i]);
-	}
-}
-
 int cli_repro(int argc, char **argv)
 {
 	int quiet = 0, sigs = 0, nfiles = 0;
@@ -101,8 +90,8 @@ int cli_repro(int argc, char **argv)
 			differ++;
 			if (quiet) {
 				char e[512], f[512];
-				ids_line(&r.expect, e, sizeof e);
-				ids_line(&res.found, f, sizeof f);
+				repro_verdicts_text(&r.expect, e, sizeof e);
+				repro_verdicts_text(&res.found, f, sizeof f);
 				if (res.reached)
 					printf("DIFFERS %s: expect %s, found %s\n", argv[i], e, f);
 				else

@@ -110,6 +110,14 @@ void repro_strset_join(const repro_strset *set, char *out, size_t n)
 	}
 }
 
+void repro_verdicts_text(const repro_strset *set, char *out, size_t n)
+{
+	if (set->n)
+		repro_strset_join(set, out, n);
+	else
+		snprintf(out, n, "ok");
+}
+
 /* ---- small tables ---- */
 
 static const struct {

@@ -37,6 +37,8 @@ int repro_strset_equal(const repro_strset *a, const repro_strset *b);
 int repro_strset_add_all(repro_strset *set, const repro_strset *from); /* 0, -1 ENOMEM */
 /* The strings, ascending, joined by single spaces into out (truncated to n bytes). */
 void repro_strset_join(const repro_strset *set, char *out, size_t n);
+/* A verdict set as `#! expect` says it: joined, or "ok" when empty. */
+void repro_verdicts_text(const repro_strset *set, char *out, size_t n);
 void repro_strset_free(repro_strset *set);
 
 typedef struct repro {
