@@ -24,11 +24,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/logs" "$work/raw" "$work/shrunk" "$work/keep"
 
-# 1. logs (generated ones: two 1 KiB-page logs and one 4 KiB-page log)
+# 1. logs (generated ones: two 1 KiB-page logs and two 4 KiB-page logs)
 cp corpus/oplogs/*.log "$work/logs/"
 "$tp" gen --seed 101 --ops 150 --page-log2 10 -o "$work/logs/gen-s101.log"
 "$tp" gen --seed 102 --ops 150 --page-log2 12 -o "$work/logs/gen-s102.log"
 "$tp" gen --seed 103 --ops 150 --page-log2 10 -o "$work/logs/gen-s103.log"
+"$tp" gen --seed 8 --ops 150 --page-log2 12 -o "$work/logs/gen-s8.log"
 logs=("$work"/logs/*.log)
 
 # 2. raw findings (crash exits 1 when it finds violations: expected here)

@@ -298,7 +298,7 @@ int cli_crash(int argc, char **argv)
 	}
 
 	printf("\n%-28s %6s %7s %10s %10s %8s %9s %10s\n", "log", "ops", "points", "generated", "judged",
-	       "violat.", "findings", "states/s");
+	       "violat.", "fatal", "states/s");
 	crash_stats tot = {0};
 	for (size_t i = 0; i < nlogs; i++) {
 		crash_stats *s = &stats[i];
@@ -335,7 +335,8 @@ int cli_crash(int argc, char **argv)
 	if (nall) {
 		printf("\n%-18s %9s %10s\n", "verdict", "findings", "states");
 		for (size_t j = 0; j < nall; j++)
-			printf("%-18s %9" PRIu64 " %10" PRIu64 "\n", all[j].id, all[j].findings, all[j].states);
+			printf("%-18s %9" PRIu64 " %10" PRIu64 "%s\n", all[j].id, all[j].findings, all[j].states,
+			       strcmp(all[j].id, "I-LEAK") || cfg.strict ? "" : "  (not fatal without --strict)");
 	}
 	int save_err = 0;
 	for (size_t i = 0; i < nlogs; i++)

@@ -145,21 +145,35 @@ int cli_run(int argc, char **argv)
 		fputs(usage_text, stderr);
 		return CLI_USAGE;
 	}
+	/* Parse every log first: a bad one means no partial run. */
+	oplog *logs = calloc((size_t)argc, sizeof *logs);
+	const char **names = calloc((size_t)argc, sizeof *names);
+	size_t n = 0;
+	if (!logs || !names) {
+		free(logs);
+		free(names);
+		fprintf(stderr, "tornpage run: out of memory\n");
+		return CLI_USAGE;
+	}
 	for (int i = first_log; i < argc; i++) {
 		if (argv[i][0] == '-' && argv[i][1]) {
 			if (!strcmp(argv[i], "--io") || !strcmp(argv[i], "--fault"))
 				i++;
 			continue;
 		}
-		oplog log;
-		if (cli_load_log(argv[i], &log)) {
+		if (cli_load_log(argv[i], &logs[n]))
 			bad = 1;
-			continue;
-		}
-		int r = fault ? run_fault(argv[i], &log, posix, fault) : run_one(argv[i], &log, posix);
+		else
+			names[n++] = argv[i];
+	}
+	for (size_t k = 0; k < n && !bad; k++) {
+		int r = fault ? run_fault(names[k], &logs[k], posix, fault) : run_one(names[k], &logs[k], posix);
 		found |= r > 0;
 		bad |= r < 0;
-		oplog_free(&log);
 	}
+	for (size_t k = 0; k < n; k++)
+		oplog_free(&logs[k]);
+	free(logs);
+	free(names);
 	return bad ? CLI_USAGE : found ? CLI_VIOLATIONS : CLI_OK;
 }

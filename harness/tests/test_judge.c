@@ -570,3 +570,48 @@ Test(judge_memo, a_selected_copy_that_does_not_fit_reads_the_other_copy)
 	free(y);
 	run_free(&r);
 }
+
+/* A free lost while another op is in flight is still an I-DURABLE: an alloc takes only
+ * the page the "after" model names, so another released page seen allocated is not its
+ * doing (it used to be excused for any alloc or palloc in flight, and only counted as a
+ * non-fatal I-LEAK). */
+Test(judge_verdicts, a_lost_free_during_an_alloc_is_i_durable)
+{
+	run r;
+	run_log(&r, "create 10\nalloc a\nalloc b\nalloc x\nfree a\nfree x\nalloc c\n");
+	size_t k = 6; /* alloc c, which takes a's page 3 */
+	cr_assert_eq(r.m[k].h[3].where, 3, "c takes page 3");
+	cr_assert_eq(r.m[k].h[2].where, 5, "x was page 5");
+	uint8_t *img = malloc((size_t)r.len[k]);
+	cr_assert_not_null(img);
+	memcpy(img, r.img[k], (size_t)r.len[k]);
+	meta_set_bit(img, 1024, 5, 1); /* x's free did not survive */
+	verdicts v;
+	judge_it(&r.log, before(&r, k), &r.m[k], k, img, r.len[k], &v);
+	int d = has(&v, "I-DURABLE");
+	cr_assert_geq(d, 0, "%s", dump(&v));
+	cr_assert(strstr(v.expected[d], "x (page 5) freed"), "%s", v.expected[d]);
+	cr_assert_lt(has(&v, "I-LEAK"), 0, "the lost free is reported once, as I-DURABLE: %s", dump(&v));
+	free(img);
+	run_free(&r);
+}
+
+/* A palloc that adds a directory block allocates its two directory pages in its
+ * metadata commit and names them in its directory commit: between the two, released
+ * pages it reused for them are allocated and unnamed. That is the I-LEAK of C2, not a
+ * lost free. */
+Test(judge_verdicts, a_new_blocks_directory_pages_between_the_commits_are_i_leak)
+{
+	run r;
+	run_log(&r, "create 10\nalloc a\nalloc b\nalloc x\nalloc y\nfree a\nfree x\nfree y\npalloc p\n");
+	size_t k = 8;
+	/* Disk as after palloc's metadata commit, before its directory commit: the bitmap of
+	 * the after state with the directory index and pages of the before state. */
+	uint8_t *img = meta_after_dir_before(&r, k);
+	verdicts v;
+	judge_it(&r.log, before(&r, k), &r.m[k], k, img, r.len[k], &v);
+	cr_assert_lt(has(&v, "I-DURABLE"), 0, "%s", dump(&v));
+	cr_assert_geq(has(&v, "I-LEAK"), 0, "%s", dump(&v));
+	free(img);
+	run_free(&r);
+}
