@@ -302,37 +302,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 /* ---- hidden modes ------------------------------------------------------------------- */
 
-static uint8_t *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = 4096;
-	uint8_t *buf = f ? malloc(cap) : NULL;
-	*len = 0;
-	while (buf) {
-		*len += fread(buf + *len, 1, cap - *len, f);
-		if (*len < cap)
-			break;
-		uint8_t *b = realloc(buf, cap * 2);
-		if (!b) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf = b;
-			cap *= 2;
-		}
-	}
-	if (f)
-		fclose(f);
-	return buf;
-}
-
 static int print_mode(const char *path)
 {
 	size_t len;
 	oplog log;
-	uint8_t *data = read_all(path, &len);
+	uint8_t *data = fuzz_read_file(path, &len);
 	if (!data) {
-		fprintf(stderr, "fuzz_oplog --print: %s: cannot read\n", path);
+		fprintf(stderr, "fuzz_oplog --print: %s: %s\n", path, strerror(errno));
 		return 2;
 	}
 	int rc = fuzz_oplog_decode(data, len, &log);

@@ -1,6 +1,8 @@
 /* inputs.c — decoding of fuzz inputs (see inputs.h; docs/fuzzing.md "Input formats"). */
 #include "inputs.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,4 +82,35 @@ int fuzz_oplog_decode(const uint8_t *data, size_t size, oplog *out)
 	if (n)
 		head[0] %= 2u;
 	return oplog_from_bytes(head, n, FUZZ_OPLOG_MAX_OPS, out);
+}
+
+uint8_t *fuzz_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	uint8_t *buf = malloc(cap);
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (n < cap)
+			break;
+		uint8_t *b = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
+		if (!b) {
+			free(buf);
+			buf = NULL;
+			errno = ENOMEM;
+			break;
+		}
+		buf = b;
+		cap *= 2;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	fclose(f);
+	*len = buf ? n : 0;
+	return buf;
 }

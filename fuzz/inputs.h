@@ -35,6 +35,11 @@ uint8_t *fuzz_image_buffer(size_t len);
  * otherwise FUZZ_IMAGE_KEEP_LOG2. */
 uint8_t fuzz_image_header_for(const uint8_t *file, size_t len);
 
+/* ---- files ------------------------------------------------------------------------- */
+/* The whole of file `path`, malloc'd (free it), its length in *len; NULL with errno set
+ * when it cannot be opened or read, or memory runs out. For the replayer and the tools. */
+uint8_t *fuzz_read_file(const char *path, size_t *len);
+
 /* ---- fuzz_oplog: oplog_from_bytes, bounded ----------------------------------------- */
 #define FUZZ_OPLOG_MAX_OPS 40u   /* ops after the create */
 /* Bytes that can matter: the page byte, then at most 3 per op. */

@@ -115,26 +115,12 @@ static int from_log(const char *path, const char *log2_text, const char *out, co
 
 static int wrap(const char *img, const char *out)
 {
-	FILE *f = fopen(img, "rb");
-	if (!f) {
+	size_t len;
+	uint8_t *buf = fuzz_read_file(img, &len);
+	if (!buf) {
 		perror(img);
 		return 2;
 	}
-	size_t cap = 1 << 16, len = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		len += fread(buf + len, 1, cap - len, f);
-		if (len < cap)
-			break;
-		uint8_t *b = realloc(buf, cap * 2);
-		if (!b)
-			free(buf);
-		buf = b;
-		cap *= 2;
-	}
-	fclose(f);
-	if (!buf)
-		return 2;
 	uint8_t head = fuzz_image_header_for(buf, len);
 	int rc = write_input(out, &head, 1, buf, len);
 	free(buf);

@@ -16,34 +16,14 @@
 #include <sys/stat.h>
 
 #include "fuzzer.h"
+#include "inputs.h"
 
 static int run_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	size_t len;
+	uint8_t *buf = fuzz_read_file(path, &len);
+	if (!buf) {
 		fprintf(stderr, "standalone_driver: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 4096, len = 0;
-	uint8_t *buf = malloc(cap);
-	while (buf) {
-		len += fread(buf + len, 1, cap - len, f);
-		if (len < cap)
-			break;
-		uint8_t *b = realloc(buf, cap * 2);
-		if (!b) {
-			free(buf);
-			buf = NULL;
-			break;
-		}
-		buf = b;
-		cap *= 2;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (!buf || bad) {
-		fprintf(stderr, "standalone_driver: %s: %s\n", path, buf ? "read error" : "out of memory");
-		free(buf);
 		return -1;
 	}
 	/* An exact-length copy, as libFuzzer passes inputs: ASan sees a read past the end. */

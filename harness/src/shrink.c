@@ -481,6 +481,25 @@ fail:
 	return -1;
 }
 
+/* The shrunk reproducer out (log and case filled in; st's search counts set): replay it,
+ * expect what it shows (a superset of in's expect, which the search kept), check it
+ * again and write its notes. 0; 1 when it does not replay (why in msg); -1 ENOMEM. */
+static int finish(repro *out, const repro *in, repro_result *res, shrink_stats *st, char *msg, size_t msglen)
+{
+	if (repro_run(out, res, NULL))
+		return -1;
+	if (!res->reached) {
+		snprintf(msg, msglen, "the shrunk reproducer does not replay: %s", res->why);
+		return 1;
+	}
+	if (repro_strset_add_all(&out->expect, &res->found))
+		return -1;
+	st->ops_after = out->log.nops;
+	if (final_replay(out, in, res) || make_notes(out, in, res, st))
+		return -1;
+	return 0;
+}
+
 /* Which ops ddmin may remove: not the create, not op K, not the op defining K's handle. */
 static int setup_ops(shrinker *s, const oplog *log, size_t **items, size_t *n)
 {
@@ -558,22 +577,8 @@ static int shrink_fault(shrinker *s, const repro *in, repro *out, shrink_stats *
 		goto done;
 	out->log = s->best_log;
 	s->best_log = (oplog){0};
-	if (repro_run(out, &res, NULL))
-		goto done;
-	if (!res.reached) {
-		snprintf(msg, msglen, "the shrunk reproducer does not replay: %s", res.why);
-		rc = 1;
-		goto done;
-	}
-	if (repro_strset_add_all(&out->expect, &res.found))
-		goto done;
-	st->ops_after = out->log.nops;
 	st->tests = s->tests;
-	if (final_replay(out, in, &res))
-		goto done;
-	if (make_notes(out, in, &res, st))
-		goto done;
-	rc = 0;
+	rc = finish(out, in, &res, st, msg, msglen);
 done:
 	if (rc)
 		repro_free(out);
@@ -706,24 +711,10 @@ int shrink_repro(const repro *in, repro *out, shrink_stats *st, char *msg, size_
 	out->nunits = sort_unique(ubuf, nu);
 	out->log = s.best_log;
 	s.best_log = (oplog){0};
-	if (repro_run(out, &res, NULL))
-		goto done;
-	if (!res.reached) {
-		snprintf(msg, msglen, "the shrunk reproducer does not replay: %s", res.why);
-		rc = 1;
-		goto done;
-	}
-	if (repro_strset_add_all(&out->expect, &res.found))
-		goto done;
-	st->ops_after = out->log.nops;
 	st->units_after = out->nunits;
 	st->tests = s.tests;
 	st->relocated = s.relocated;
-	if (final_replay(out, in, &res))
-		goto done;
-	if (make_notes(out, in, &res, st))
-		goto done;
-	rc = 0;
+	rc = finish(out, in, &res, st, msg, msglen);
 done:
 	if (rc < 0 && msglen)
 		snprintf(msg, msglen, "out of memory");
