@@ -38,11 +38,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crash.h"
+#include "crash/crash.h"
 #include "fuzzer.h"
 #include "inputs.h"
-#include "oplog.h"
-#include "replay.h"
+#include "ops/oplog.h"
+#include "ops/replay.h"
 
 #ifndef TORNPAGE_SOURCE_DIR
 #define TORNPAGE_SOURCE_DIR "."

@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "inputs.h"
-#include "model.h"
-#include "oplog.h"
-#include "replay.h"
-#include "simdisk.h"
+#include "ops/model.h"
+#include "ops/oplog.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
 
 static const char usage[] =
 	"usage: mkimages --from-log LOG LOG2 OUT [MAX] | --wrap IMG OUT | --oplog-input LOG OUT\n";

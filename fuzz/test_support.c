@@ -12,7 +12,7 @@
 #include "format.h"
 #include "image_ops.h"
 #include "inputs.h"
-#include "oplog.h"
+#include "ops/oplog.h"
 #include "pager.h"
 #include "repair.h"
 

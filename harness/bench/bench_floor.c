@@ -30,11 +30,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "crash.h"
+#include "crash/crash.h"
 #include "format.h"
-#include "oplog.h"
-#include "replay.h"
-#include "simdisk.h"
+#include "ops/oplog.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
 
 static volatile uint32_t sink; /* keeps the CRCs from being optimised away */
 

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "matrix.h"
+#include "matrix/matrix.h"
 
 char support_dir[PATH_MAX];
 

@@ -11,14 +11,14 @@
 #include <string.h>
 
 #include "format.h"
-#include "judge.h"
-#include "model.h"
-#include "oplog.h"
+#include "judge/judge.h"
+#include "ops/model.h"
+#include "ops/oplog.h"
 #include "pager.h"
-#include "replay.h"
-#include "simdisk.h"
-#include "subsets.h"
-#include "verdicts.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
+#include "disk/subsets.h"
+#include "judge/verdicts.h"
 
 /* ---- fixtures ---- */
 

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "matrix.h"
-#include "oplog.h"
+#include "matrix/matrix.h"
+#include "ops/oplog.h"
 #include "pager.h"
-#include "report.h"
-#include "simdisk.h"
+#include "report/report.h"
+#include "disk/simdisk.h"
 #include "support.h"
 
 #if TORNPAGE_FIU

@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "format.h"
-#include "model.h"
-#include "oplog.h"
+#include "ops/model.h"
+#include "ops/oplog.h"
 #include "pager.h"
-#include "replay.h"
-#include "simdisk.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
 
 typedef struct rig {
 	oplog log;

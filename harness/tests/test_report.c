@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "matrix.h"
-#include "report.h"
+#include "matrix/matrix.h"
+#include "report/report.h"
 #include "support.h"
 
 static const char NASTY[] = "quote \" backslash \\ tab\t nl\n cr\r ctl\x01\x1f amp & lt < gt > apos ' "

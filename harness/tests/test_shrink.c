@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shrink.h"
+#include "repro/shrink.h"
 #include "support.h"
 
 /* The failure needs items 17 and 42 together (and nothing else). */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "pager.h"
-#include "simdisk.h"
-#include "subsets.h"
+#include "disk/simdisk.h"
+#include "disk/subsets.h"
 
 /* A created, extended and mapped file, as pager_create leaves it. */
 typedef struct fx {

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "matrix.h"
-#include "oplog.h"
+#include "matrix/matrix.h"
+#include "ops/oplog.h"
 
 #define REPORT_SCHEMA 2
 

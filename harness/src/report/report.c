@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "pager.h"
-#include "subsets.h"
+#include "disk/subsets.h"
 
 /* ---- small helpers -------------------------------------------------------------- */
 

@@ -15,9 +15,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "crash.h"
-#include "matrix.h"
-#include "oplog.h"
+#include "crash/crash.h"
+#include "matrix/matrix.h"
+#include "ops/oplog.h"
 
 #define REPRO_FORMAT 1
 #define REPRO_SIG_MAX 192 /* a signature fits in this many bytes, NUL included */

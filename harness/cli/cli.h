@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "oplog.h"
+#include "ops/oplog.h"
 
 enum { CLI_OK = 0, CLI_VIOLATIONS = 1, CLI_USAGE = 2 };
 

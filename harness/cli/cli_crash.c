@@ -7,13 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "baseline.h"
+#include "repro/baseline.h"
 #include "cli.h"
-#include "crash.h"
+#include "crash/crash.h"
 #include "pager.h"
-#include "replay.h"
-#include "repro.h"
-#include "verdicts.h"
+#include "ops/replay.h"
+#include "repro/repro.h"
+#include "judge/verdicts.h"
 
 static const char usage_text[] =
 	"usage: tornpage crash LOG... [--atomic 512|1024|4096|page] [--exhaustive K] [--samples N]\n"

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay.h"
-#include "subsets.h"
+#include "ops/replay.h"
+#include "disk/subsets.h"
 
 /* ---- string sets ---- */
 

@@ -11,9 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oplog.h"
+#include "ops/oplog.h"
 #include "pager_io.h"
-#include "subsets.h"
+#include "disk/subsets.h"
 
 typedef enum crash_phase { CRASH_BEFORE_SYNC, CRASH_AFTER_SYNC, CRASH_END_OF_OP } crash_phase;
 const char *crash_phase_name(crash_phase ph); /* "before-sync", "after-sync", "end-of-op" */
@@ -101,8 +101,8 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
  * the page holds (for moving persisted units when the shrinker renumbers pages).
  * crash_one_judge() then builds disk + the cache bytes of any chosen units and judges
  * that image exactly as crash_run would (judge_image, same models), as often as asked. */
-#include "judge.h"
-#include "model.h"
+#include "judge/judge.h"
+#include "ops/model.h"
 
 /* What a page holds at the crash point, independent of its number. */
 typedef enum crash_key_kind {

@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "format.h"
-#include "replay.h"
-#include "subsets.h"
+#include "ops/replay.h"
+#include "disk/subsets.h"
 
 /* ---- judge_image_ids's caches (direct-mapped, bounded) ---- */
 #define MEMO_SLOTS 4096u  /* verdict lists by (read-set key, case) */

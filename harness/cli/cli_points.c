@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "pager.h"
-#include "verdicts.h"
+#include "judge/verdicts.h"
 
 int cli_points(int argc, char **argv)
 {

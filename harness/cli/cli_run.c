@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "matrix.h"
-#include "replay.h"
-#include "simdisk.h"
+#include "matrix/matrix.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
 
 static const char usage_text[] =
 	"usage: tornpage run LOG... [--io simdisk|posix]\n\n"

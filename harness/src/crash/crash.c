@@ -40,9 +40,9 @@
 #include <time.h>
 
 #include "format.h"
-#include "judge.h"
-#include "replay.h"
-#include "simdisk.h"
+#include "judge/judge.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
 
 const char *crash_phase_name(crash_phase ph)
 {

@@ -10,12 +10,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "baseline.h"
+#include "repro/baseline.h"
 #include "cli.h"
-#include "matrix.h"
+#include "matrix/matrix.h"
 #include "pager.h"
-#include "replay.h"
-#include "report.h"
+#include "ops/replay.h"
+#include "report/report.h"
 
 static const char matrix_usage[] =
 	"usage: tornpage matrix LOG... [--io simdisk|posix] [--points GLOB[,GLOB]] [--modes once,persist]\n"

@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay.h"
-#include "simdisk.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
 
 typedef struct locator {
 	crash_one *c;

@@ -1,5 +1,5 @@
 /* repro_int.h — what the files of reproducers share (repro.h is the public header;
- * repro.c's "Method:" comment is the reference). Not for use outside harness/src/repro*.c.
+ * repro.c's "Method:" comment is the reference). Not for use outside harness/src/repro/.
  *
  *   repro.c         string sets, names, signatures, copies, building and saving
  *   repro_format.c  the file format: parse (directives, notes) and print

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "pager.h"
-#include "verdicts.h"
+#include "judge/verdicts.h"
 
 /* ---- parsing ---- */
 

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "pager.h"
-#include "replay.h"
-#include "simdisk.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
 
 /* ---- replay ---- */
 

@@ -1,6 +1,6 @@
 /* matrix_int.h — what the files of the fault matrix share (matrix.h is the public
  * header; matrix.c's "Method:" comment is the reference for how it works). Not for use
- * outside harness/src/matrix*.c.
+ * outside harness/src/matrix/.
  *
  *   matrix.c           the driver: dry run, the replay with snapshots, case enumeration,
  *                      ordinals and shards, matrix_run, single-case mode
@@ -21,13 +21,13 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "judge.h"
+#include "judge/judge.h"
 #include "matrix.h"
-#include "model.h"
+#include "ops/model.h"
 #include "pager.h"
-#include "replay.h"
-#include "simdisk.h"
-#include "subsets.h"
+#include "ops/replay.h"
+#include "disk/simdisk.h"
+#include "disk/subsets.h"
 
 /* The points, in table order (the order of pager_fault_points()). */
 enum {

@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
-#include "oplog.h"
-#include "simdisk.h"
+#include "ops/model.h"
+#include "ops/oplog.h"
+#include "disk/simdisk.h"
 
 #define JUDGE_NO_OP SIZE_MAX
 
