@@ -164,39 +164,57 @@ static int want_truncated(size_t len)
 	return len < 4 * PS ? PAGER_ECORRUPT_SUPERBLOCK : PAGER_OK;
 }
 
-static void truncations(int prot, int (*try)(const uint8_t *, size_t))
+/* Every prefix length (in memory), or (sparse) the lengths where the posix layer can
+ * differ from the in-memory one: the first 64 bytes (the superblock's fields), two bytes
+ * either side of every page boundary (the OS maps whole 4 KiB pages; the pager's checks
+ * are per 1 KiB page), and a prime stride in between. Every prefix through real files
+ * costs a file write, a mapping and msyncs each: ~8k of them took 20 s idle and timed
+ * out under load, and added nothing the in-memory run had not covered. */
+static int tried_length(size_t len, int sparse)
 {
-	size_t full;
+	if (!sparse || len <= 64 || len % 97 == 0)
+		return 1;
+	size_t r = len % PS;
+	return r <= 2 || r >= PS - 2;
+}
+
+static void truncations(int prot, int sparse, int (*try)(const uint8_t *, size_t))
+{
+	size_t full, tried = 0;
 	uint8_t *img = build(prot, &full);
 	for (size_t len = 0; len <= full; len++) {
+		if (!tried_length(len, sparse) && len != full)
+			continue;
 		int rc = try(img, len);
 		cr_assert_eq(rc, want_truncated(len), "prefix of %zu bytes -> %s, want %s", len,
 			     pager_strerror(rc), pager_strerror(want_truncated(len)));
+		tried++;
 	}
+	cr_assert_gt(tried, sparse ? 100u : full, "only %zu prefixes tried", tried);
 	free(img);
 }
 
 Test(hostile, every_truncation_of_a_fresh_image_in_memory)
 {
-	truncations(0, try_mem);
+	truncations(0, 0, try_mem);
 	TP_NO_LEAKS();
 }
 
 Test(hostile, every_truncation_of_a_protected_image_in_memory)
 {
-	truncations(1, try_mem);
+	truncations(1, 0, try_mem);
 	TP_NO_LEAKS();
 }
 
 Test(hostile, every_truncation_of_a_fresh_image_on_disk)
 {
-	truncations(0, try_file);
+	truncations(0, 1, try_file);
 	TP_NO_LEAKS();
 }
 
 Test(hostile, every_truncation_of_a_protected_image_on_disk)
 {
-	truncations(1, try_file);
+	truncations(1, 1, try_file);
 	TP_NO_LEAKS();
 }
 
