@@ -25,17 +25,16 @@ static void print_violation(void *arg, const pager_violation *v)
 
 int cli_check(int argc, char **argv)
 {
-	int rc = CLI_OK, any = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage_text, stdout);
-			return CLI_OK;
-		}
-		if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "tornpage check: unknown option '%s'\n%s", argv[i], usage_text);
-			return CLI_USAGE;
-		}
-		any = 1;
+	static const struct option opts[] = {CLI_OPT_COMMON, {0}};
+	int rc = CLI_OK;
+	cli c;
+	cli_init(&c, "check", usage_text, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;)
+		if (o == CLI_STOP)
+			return c.rc;
+	if (cli_operands(&c, 1, -1, "image") < 0)
+		return CLI_USAGE;
+	for (int i = c.first; i < argc; i++) {
 		pager *p;
 		int orc = pager_open(argv[i], NULL, &p);
 		if (orc == 0) {
@@ -61,10 +60,6 @@ int cli_check(int argc, char **argv)
 			if (n > 0 && rc == CLI_OK)
 				rc = CLI_VIOLATIONS;
 		}
-	}
-	if (!any) {
-		fputs(usage_text, stderr);
-		return CLI_USAGE;
 	}
 	return rc;
 }

@@ -17,7 +17,7 @@
 
 static const char usage_text[] =
 	"usage: tornpage crash LOG... [--atomic 512|1024|4096|page] [--exhaustive K] [--samples N]\n"
-	"                      [--seed S] [--stop-on-first] [--strict] [--all-units] [--quiet]\n"
+	"                      [--seed S] [--stop-on-first] [--strict] [--all-units] [-q|--quiet]\n"
 	"                      [--max-findings N] [--save DIR] [--baseline DIR]\n\n"
 	"Replays each log on a simulated disk. At every crash point (before and after every sync,\n"
 	"and at the end of every op) builds crash images — the disk plus any subset of the dirty\n"
@@ -158,67 +158,80 @@ static void on_progress(void *arg, const crash_stats *st, size_t op, size_t nops
 
 int cli_crash(int argc, char **argv)
 {
+	enum { O_ATOMIC = CLI_OPT_FIRST, O_EXHAUSTIVE, O_SAMPLES, O_SEED, O_MAX_FINDINGS, O_SAVE, O_BASELINE,
+	       O_STOP_ON_FIRST, O_STRICT, O_ALL_UNITS };
+	static const struct option opts[] = {
+		CLI_OPT_COMMON,
+		{"atomic", required_argument, NULL, O_ATOMIC},
+		{"exhaustive", required_argument, NULL, O_EXHAUSTIVE},
+		{"samples", required_argument, NULL, O_SAMPLES},
+		{"seed", required_argument, NULL, O_SEED},
+		{"max-findings", required_argument, NULL, O_MAX_FINDINGS},
+		{"save", required_argument, NULL, O_SAVE},
+		{"baseline", required_argument, NULL, O_BASELINE},
+		{"stop-on-first", no_argument, NULL, O_STOP_ON_FIRST},
+		{"strict", no_argument, NULL, O_STRICT},
+		{"all-units", no_argument, NULL, O_ALL_UNITS},
+		{0},
+	};
 	crash_cfg cfg = {.unit = 512, .sub = {SUBSETS_DEFAULT_EXHAUSTIVE, SUBSETS_DEFAULT_SAMPLES, 1}};
-	const char *logs[256];
-	size_t nlogs = 0;
-	int quiet = 0;
 	uint64_t max_print = 20, v;
 	const char *save_dir = NULL, *base_dir = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *val;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage_text, stdout);
-			return CLI_OK;
-		} else if (cli_opt(argc, argv, &i, "--atomic", &val)) {
-			if (cli_atomic("crash", val, &cfg.unit))
+	cli c;
+	cli_init(&c, "crash", usage_text, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;) {
+		switch (o) {
+		case CLI_STOP:
+			return c.rc;
+		case O_ATOMIC:
+			if (cli_atomic(&c, &cfg.unit))
 				return CLI_USAGE;
-		} else if (cli_opt(argc, argv, &i, "--exhaustive", &val)) {
-			if (cli_u64("crash", "--exhaustive", val, &v))
+			break;
+		case O_EXHAUSTIVE:
+			if (cli_u64(&c, 1, SUBSETS_MAX_EXHAUSTIVE, &v))
 				return CLI_USAGE;
-			cfg.sub.exhaustive_k = v > SUBSETS_MAX_EXHAUSTIVE ? SUBSETS_MAX_EXHAUSTIVE : (uint32_t)v;
-		} else if (cli_opt(argc, argv, &i, "--samples", &val)) {
-			if (cli_u64("crash", "--samples", val, &v) || v > 1000000)
+			cfg.sub.exhaustive_k = (uint32_t)v;
+			break;
+		case O_SAMPLES:
+			if (cli_u64(&c, 0, 1000000, &v))
 				return CLI_USAGE;
 			cfg.sub.samples = (uint32_t)v;
-		} else if (cli_opt(argc, argv, &i, "--seed", &val)) {
-			if (cli_u64("crash", "--seed", val, &cfg.sub.seed))
+			break;
+		case O_SEED:
+			if (cli_u64(&c, 0, UINT64_MAX, &cfg.sub.seed))
 				return CLI_USAGE;
-		} else if (cli_opt(argc, argv, &i, "--max-findings", &val)) {
-			if (cli_u64("crash", "--max-findings", val, &max_print))
+			break;
+		case O_MAX_FINDINGS:
+			if (cli_u64(&c, 0, UINT64_MAX, &max_print))
 				return CLI_USAGE;
-		} else if (cli_opt(argc, argv, &i, "--save", &val)) {
-			if (!val || !*val) {
-				fprintf(stderr, "tornpage crash: --save needs a directory\n");
-				return CLI_USAGE;
-			}
-			save_dir = val;
-		} else if (cli_opt(argc, argv, &i, "--baseline", &val)) {
-			if (!val || !*val) {
-				fprintf(stderr, "tornpage crash: --baseline needs a directory\n");
-				return CLI_USAGE;
-			}
-			base_dir = val;
-		} else if (!strcmp(argv[i], "--stop-on-first")) {
+			break;
+		case O_SAVE:
+			save_dir = c.arg;
+			break;
+		case O_BASELINE:
+			base_dir = c.arg;
+			break;
+		case O_STOP_ON_FIRST:
 			cfg.stop_on_first = 1;
-		} else if (!strcmp(argv[i], "--strict")) {
+			break;
+		case O_STRICT:
 			cfg.strict = 1;
-		} else if (!strcmp(argv[i], "--all-units")) {
+			break;
+		case O_ALL_UNITS:
 			cfg.all_units = 1;
-		} else if (!strcmp(argv[i], "--quiet")) {
-			quiet = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "tornpage crash: unknown option '%s'\n%s", argv[i], usage_text);
-			return CLI_USAGE;
-		} else if (nlogs < sizeof logs / sizeof logs[0]) {
-			logs[nlogs++] = argv[i];
+			break;
 		}
 	}
-	if (!nlogs) {
-		fputs(usage_text, stderr);
+	int quiet = c.quiet;
+	int nargs = cli_operands(&c, 1, -1, "op log");
+	if (nargs < 0)
 		return CLI_USAGE;
-	}
+	size_t nlogs = (size_t)nargs;
+	const char **logs = (const char **)(argv + c.first);
 	/* Parse every log first: a bad one means no partial run. */
 	oplog *parsed = calloc(nlogs, sizeof *parsed);
+	if (!parsed)
+		return cli_err("crash", "out of memory");
 	int bad = 0;
 	for (size_t i = 0; i < nlogs; i++)
 		bad |= cli_load_log(logs[i], &parsed[i]);

@@ -7,45 +7,53 @@
 #include "cli.h"
 
 static const char usage_text[] =
-	"usage: tornpage gen --seed S --ops N [--page-log2 L] [-o FILE]\n\n"
+	"usage: tornpage gen --seed S --ops N [--page-log2 L] [-o|--output FILE]\n\n"
 	"Writes a random, valid op log (deterministic from the seed) that reaches growth, a\n"
 	"second directory block (given enough ops), abandoned stages and reopen.\n";
 
 int cli_gen(int argc, char **argv)
 {
+	enum { O_SEED = CLI_OPT_FIRST, O_OPS, O_LOG2 };
+	static const struct option opts[] = {
+		CLI_OPT_COMMON,
+		{"seed", required_argument, NULL, O_SEED},
+		{"ops", required_argument, NULL, O_OPS},
+		{"page-log2", required_argument, NULL, O_LOG2},
+		{"output", required_argument, NULL, 'o'},
+		{0},
+	};
 	uint64_t seed = 1, nops = 100, log2 = 10;
-	const char *out = NULL, *val;
+	const char *out = NULL;
 	int have_seed = 0, have_ops = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage_text, stdout);
-			return CLI_OK;
-		} else if (cli_opt(argc, argv, &i, "--seed", &val)) {
-			if (cli_u64("gen", "--seed", val, &seed))
+	cli c;
+	cli_init(&c, "gen", usage_text, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;) {
+		switch (o) {
+		case CLI_STOP:
+			return c.rc;
+		case O_SEED:
+			if (cli_u64(&c, 0, UINT64_MAX, &seed))
 				return CLI_USAGE;
 			have_seed = 1;
-		} else if (cli_opt(argc, argv, &i, "--ops", &val)) {
-			if (cli_u64("gen", "--ops", val, &nops) || nops > 1000000)
+			break;
+		case O_OPS:
+			if (cli_u64(&c, 1, 1000000, &nops))
 				return CLI_USAGE;
 			have_ops = 1;
-		} else if (cli_opt(argc, argv, &i, "--page-log2", &val)) {
-			if (cli_u64("gen", "--page-log2", val, &log2))
+			break;
+		case O_LOG2:
+			if (cli_u64(&c, OPLOG_LOG2_MIN, OPLOG_LOG2_MAX, &log2))
 				return CLI_USAGE;
-			if (log2 < OPLOG_LOG2_MIN || log2 > OPLOG_LOG2_MAX) {
-				fprintf(stderr, "tornpage gen: --page-log2 must be %u..%u\n", OPLOG_LOG2_MIN, OPLOG_LOG2_MAX);
-				return CLI_USAGE;
-			}
-		} else if (cli_opt(argc, argv, &i, "-o", &val)) {
-			out = val;
-		} else {
-			fprintf(stderr, "tornpage gen: unknown argument '%s'\n%s", argv[i], usage_text);
-			return CLI_USAGE;
+			break;
+		case 'o':
+			out = c.arg;
+			break;
 		}
 	}
-	if (!have_seed || !have_ops) {
-		fputs(usage_text, stderr);
+	if (cli_operands(&c, 0, 0, NULL) < 0)
 		return CLI_USAGE;
-	}
+	if (!have_seed || !have_ops)
+		return cli_err("gen", "--seed and --ops are required (tornpage gen --help)");
 	oplog log;
 	if (oplog_gen(seed, (size_t)nops, (unsigned)log2, &log)) {
 		fprintf(stderr, "tornpage gen: out of memory\n");

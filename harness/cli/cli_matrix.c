@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,13 @@
 #include "pager.h"
 #include "ops/replay.h"
 #include "report/report.h"
+#include "disk/subsets.h"
 
 static const char matrix_usage[] =
 	"usage: tornpage matrix LOG... [--io simdisk|posix] [--points GLOB[,GLOB]] [--modes once,persist]\n"
 	"                       [--errno EIO,ENOSPC,...] [--lost-writes] [--exhaustive K] [--no-images]\n"
 	"                       [--seed S] [--shard I/N] [--continue N] [--atomic 512|1024|2048|4096|page]\n"
-	"                       [--json F] [--junit F] [--md F] [--max-findings N] [--quiet]\n"
+	"                       [--json F] [--junit F] [--md F] [--max-findings N] [-q|--quiet]\n"
 	"                       [--save DIR] [--baseline DIR]\n\n"
 	"A dry run counts how often each fault point is reached; then one case per (point, nth hit,\n"
 	"mode, errno) runs from a snapshot taken before the op the hit falls in. once fails that hit\n"
@@ -44,34 +46,31 @@ static const char matrix_usage[] =
 	"fatal), 2 bad usage or input.\n";
 
 static const char merge_usage[] =
-	"usage: tornpage merge A.json B.json ... [--json OUT] [--junit OUT] [--md OUT] [--partial] [--quiet]\n\n"
+	"usage: tornpage merge A.json B.json ... [--json OUT] [--junit OUT] [--md OUT] [--partial] [-q|--quiet]\n\n"
 	"Joins the JSON reports of `tornpage matrix --shard I/N` runs of one matrix (same logs and\n"
 	"options) into one report, as a single run would have written it. Without --partial every\n"
 	"shard 0..N-1 must be there. Exit: 0 no fatal verdict, 1 fatal verdicts, 2 bad input.\n";
 
 typedef struct outputs {
 	const char *json, *junit, *md;
-	int quiet;
-	int missing; /* an output option without a file name */
 } outputs;
 
-/* --json / --junit / --md: 1 when argv[*i] is one of them (value checked). */
-static int output_opt(int argc, char **argv, int *i, outputs *o)
+/* --json / --junit / --md, shared by matrix and merge. */
+enum { O_JSON = CLI_OPT_FIRST, O_JUNIT, O_MD, O_OUTPUTS_END };
+#define OUTPUT_OPTIONS                                                                                 \
+	{"json", required_argument, NULL, O_JSON}, {"junit", required_argument, NULL, O_JUNIT},       \
+		{"md", required_argument, NULL, O_MD}
+
+/* 1 when option o is one of OUTPUT_OPTIONS (its value taken). */
+static int output_opt(const cli *c, int o, outputs *out)
 {
-	const char *val;
-	const char **slot = NULL;
-	if (cli_opt(argc, argv, i, "--json", &val))
-		slot = &o->json;
-	else if (cli_opt(argc, argv, i, "--junit", &val))
-		slot = &o->junit;
-	else if (cli_opt(argc, argv, i, "--md", &val))
-		slot = &o->md;
-	else
-		return 0;
-	if (!val || !*val)
-		o->missing = 1;
-	*slot = val;
-	return 1;
+	if (o == O_JSON)
+		out->json = c->arg;
+	else if (o == O_JUNIT)
+		out->junit = c->arg;
+	else if (o == O_MD)
+		out->md = c->arg;
+	return o >= O_JSON && o < O_OUTPUTS_END;
 }
 
 static int write_outputs(const report *r, const outputs *o, const char *cmd)
@@ -179,189 +178,165 @@ static void on_progress(void *arg, const matrix_stats *st, size_t op, size_t nop
 		     nops, st->run, st->cases, st->with_verdicts, st->seconds > 0 ? (double)st->run / st->seconds : 0.0);
 }
 
-static int parse_list(const char *cmd, const char *opt, const char *val, matrix_cfg *cfg)
+static int mode_item(cli *c, const char *item, void *arg)
 {
-	if (!val || !*val) {
-		fprintf(stderr, "tornpage %s: %s needs a value\n", cmd, opt);
-		return -1;
-	}
-	char item[64];
-	const char *s = val;
-	while (*s) {
-		size_t n = strcspn(s, ",");
-		snprintf(item, sizeof item, "%.*s", (int)(n < 63 ? n : 63), s);
-		if (!strcmp(opt, "--modes")) {
-			matrix_mode m;
-			if (matrix_mode_parse(item, &m)) {
-				fprintf(stderr, "tornpage %s: --modes: expected once and/or persist, not '%s'\n", cmd, item);
-				return -1;
-			}
-			cfg->modes |= 1u << m;
-		} else {
-			int e = matrix_errno_parse(item);
-			if (!e) {
-				fprintf(stderr, "tornpage %s: --errno: unknown errno '%s' (a name like EIO or a number)\n", cmd, item);
-				return -1;
-			}
-			size_t d = 0;
-			while (d < cfg->nerrs && cfg->errs[d] != e)
-				d++;
-			if (d < cfg->nerrs) {
-				s += n + (s[n] == ',');
-				continue; /* given twice: one case per errno */
-			}
-			if (cfg->nerrs == MATRIX_MAX_ERRNOS) {
-				fprintf(stderr, "tornpage %s: --errno: at most %u values\n", cmd, MATRIX_MAX_ERRNOS);
-				return -1;
-			}
-			cfg->errs[cfg->nerrs++] = e;
-		}
-		s += n + (s[n] == ',');
-	}
+	matrix_cfg *cfg = arg;
+	matrix_mode m;
+	if (matrix_mode_parse(item, &m))
+		return cli_bad(c, "expected once and/or persist, not '%s'", item), -1;
+	cfg->modes |= 1u << m;
+	return 0;
+}
+
+static int errno_item(cli *c, const char *item, void *arg)
+{
+	matrix_cfg *cfg = arg;
+	int e = matrix_errno_parse(item);
+	if (!e)
+		return cli_bad(c, "unknown errno '%s' (a name like EIO or a number)", item), -1;
+	for (size_t d = 0; d < cfg->nerrs; d++)
+		if (cfg->errs[d] == e)
+			return 0; /* given twice: one case per errno */
+	if (cfg->nerrs == MATRIX_MAX_ERRNOS)
+		return cli_bad(c, "at most %u values", MATRIX_MAX_ERRNOS), -1;
+	cfg->errs[cfg->nerrs++] = e;
 	return 0;
 }
 
 /* Every --points glob must name at least one fault point: a typo would silently run
- * fewer cases. 1 (printed) when one matches none. */
-static int points_unmatched(const char *globs)
+ * fewer cases. */
+static int point_item(cli *c, const char *glob, void *arg)
 {
+	(void)arg;
 	size_t n;
 	const pager_fault_point *pts = pager_fault_points(&n);
-	int bad = 0;
-	for (const char *s = globs; *s;) {
-		size_t len = strcspn(s, ",");
-		char glob[256];
-		snprintf(glob, sizeof glob, "%.*s", (int)(len < 255 ? len : 255), s);
-		int hit = 0;
-		for (size_t i = 0; i < n && !hit; i++)
-			hit = fnmatch(glob, pts[i].name, 0) == 0;
-		if (!hit) {
-			fprintf(stderr, "tornpage matrix: --points: '%s' matches no fault point (tornpage points lists them)\n",
-				glob);
-			bad = 1;
-		}
-		s += len + (s[len] == ',');
-	}
-	return bad;
+	for (size_t i = 0; i < n; i++)
+		if (fnmatch(glob, pts[i].name, 0) == 0)
+			return 0;
+	return cli_bad(c, "'%s' matches no fault point (tornpage points lists them)", glob), -1;
 }
 
 int cli_matrix(int argc, char **argv)
 {
+	enum { O_IO = O_OUTPUTS_END, O_POINTS, O_MODES, O_ERRNO, O_LOST_WRITES, O_EXHAUSTIVE, O_NO_IMAGES, O_SEED,
+	       O_SHARD, O_CONTINUE, O_ATOMIC, O_MAX_FINDINGS, O_SAVE, O_BASELINE };
+	static const struct option opts[] = {
+		CLI_OPT_COMMON,
+		OUTPUT_OPTIONS,
+		{"io", required_argument, NULL, O_IO},
+		{"points", required_argument, NULL, O_POINTS},
+		{"modes", required_argument, NULL, O_MODES},
+		{"errno", required_argument, NULL, O_ERRNO},
+		{"lost-writes", no_argument, NULL, O_LOST_WRITES},
+		{"exhaustive", required_argument, NULL, O_EXHAUSTIVE},
+		{"no-images", no_argument, NULL, O_NO_IMAGES},
+		{"seed", required_argument, NULL, O_SEED},
+		{"shard", required_argument, NULL, O_SHARD},
+		{"continue", required_argument, NULL, O_CONTINUE},
+		{"atomic", required_argument, NULL, O_ATOMIC},
+		{"max-findings", required_argument, NULL, O_MAX_FINDINGS},
+		{"save", required_argument, NULL, O_SAVE},
+		{"baseline", required_argument, NULL, O_BASELINE},
+		{0},
+	};
+	static const char *const io_names[] = {"simdisk", "posix", NULL};
 	matrix_cfg cfg;
 	outputs out = {0};
-	const char **logs = calloc((size_t)argc, sizeof *logs);
+	const char **logs;
 	const char *save_dir = NULL, *base_dir = NULL;
 	size_t nlogs = 0;
-	uint64_t v, max_print = 20;
+	uint64_t v, w, max_print = 20;
 	int rc = CLI_USAGE;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.seed = 1;
 	cfg.unit = 512;
-	if (!logs)
-		return CLI_USAGE;
-	for (int i = 1; i < argc; i++) {
-		const char *val;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(matrix_usage, stdout);
-			free(logs);
-			return CLI_OK;
-		} else if (cli_opt(argc, argv, &i, "--io", &val)) {
-			if (val && !strcmp(val, "posix"))
-				cfg.posix = 1;
-			else if (!val || strcmp(val, "simdisk")) {
-				fprintf(stderr, "tornpage matrix: --io: expected simdisk or posix\n");
-				goto done;
-			}
-		} else if (cli_opt(argc, argv, &i, "--points", &val)) {
-			if (!val || !*val) {
-				fprintf(stderr, "tornpage matrix: --points needs a glob\n");
-				goto done;
-			}
-			cfg.points = val;
-		} else if (cli_opt(argc, argv, &i, "--modes", &val)) {
+	cli c;
+	cli_init(&c, "matrix", matrix_usage, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;) {
+		if (output_opt(&c, o, &out))
+			continue;
+		switch (o) {
+		case CLI_STOP:
+			return c.rc;
+		case O_IO:
+			if (cli_choice(&c, io_names, &cfg.posix))
+				return CLI_USAGE;
+			break;
+		case O_POINTS:
+			if (cli_list(&c, point_item, NULL))
+				return CLI_USAGE;
+			cfg.points = c.arg;
+			break;
+		case O_MODES:
 			cfg.modes = 0;
-			if (parse_list("matrix", "--modes", val, &cfg))
-				goto done;
-		} else if (cli_opt(argc, argv, &i, "--errno", &val)) {
+			if (cli_list(&c, mode_item, &cfg))
+				return CLI_USAGE;
+			break;
+		case O_ERRNO:
 			cfg.nerrs = 0;
-			if (parse_list("matrix", "--errno", val, &cfg))
-				goto done;
-		} else if (!strcmp(argv[i], "--lost-writes")) {
+			if (cli_list(&c, errno_item, &cfg))
+				return CLI_USAGE;
+			break;
+		case O_LOST_WRITES:
 			cfg.lost_writes = 1;
-		} else if (cli_opt(argc, argv, &i, "--exhaustive", &val)) {
-			if (cli_u64("matrix", "--exhaustive", val, &v))
-				goto done;
-			if (v < 1 || v > 24) {
-				fprintf(stderr, "tornpage matrix: --exhaustive: expected 1..24\n");
-				goto done;
-			}
+			break;
+		case O_EXHAUSTIVE:
+			if (cli_u64(&c, 1, SUBSETS_MAX_EXHAUSTIVE, &v))
+				return CLI_USAGE;
 			cfg.exhaustive = (uint32_t)v;
-		} else if (!strcmp(argv[i], "--no-images")) {
+			break;
+		case O_NO_IMAGES:
 			cfg.no_images = 1;
-		} else if (cli_opt(argc, argv, &i, "--seed", &val)) {
-			if (cli_u64("matrix", "--seed", val, &cfg.seed))
-				goto done;
-		} else if (cli_opt(argc, argv, &i, "--shard", &val)) {
-			unsigned long a, b;
-			char tail;
-			if (!val || sscanf(val, "%lu/%lu%c", &a, &b, &tail) != 2 || b == 0 || a >= b || b > 1000000) {
-				fprintf(stderr, "tornpage matrix: --shard: expected I/N with 0 <= I < N\n");
-				goto done;
-			}
-			cfg.shard = (uint32_t)a;
-			cfg.nshards = (uint32_t)b;
-		} else if (cli_opt(argc, argv, &i, "--continue", &val)) {
-			if (cli_u64("matrix", "--continue", val, &v))
-				goto done;
+			break;
+		case O_SEED:
+			if (cli_u64(&c, 0, UINT64_MAX, &cfg.seed))
+				return CLI_USAGE;
+			break;
+		case O_SHARD: {
+			size_t k = strcspn(c.arg, "/");
+			if (!c.arg[k])
+				return cli_bad(&c, "expected I/N with 0 <= I < N, not '%s'", c.arg);
+			if (cli_u64_of(&c, c.arg + k + 1, strlen(c.arg + k + 1), 1, 1000000, &w) ||
+			    cli_u64_of(&c, c.arg, k, 0, w - 1, &v))
+				return CLI_USAGE;
+			cfg.shard = (uint32_t)v;
+			cfg.nshards = (uint32_t)w;
+			break;
+		}
+		case O_CONTINUE:
+			if (cli_u64(&c, 0, SIZE_MAX, &v))
+				return CLI_USAGE;
 			cfg.cont = (size_t)v;
 			cfg.cont_set = 1;
-		} else if (cli_opt(argc, argv, &i, "--atomic", &val)) {
-			if (cli_atomic("matrix", val, &cfg.unit))
-				goto done;
-		} else if (output_opt(argc, argv, &i, &out)) {
-			continue;
-		} else if (cli_opt(argc, argv, &i, "--max-findings", &val)) {
-			if (cli_u64("matrix", "--max-findings", val, &max_print))
-				goto done;
-		} else if (!strcmp(argv[i], "--quiet")) {
-			out.quiet = 1;
-		} else if (cli_opt(argc, argv, &i, "--save", &val)) {
-			if (!val || !*val) {
-				fprintf(stderr, "tornpage matrix: --save needs a directory\n");
-				goto done;
-			}
-			save_dir = val;
-		} else if (cli_opt(argc, argv, &i, "--baseline", &val)) {
-			if (!val || !*val) {
-				fprintf(stderr, "tornpage matrix: --baseline needs a directory\n");
-				goto done;
-			}
-			base_dir = val;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "tornpage matrix: unknown option '%s'\n%s", argv[i], matrix_usage);
-			goto done;
-		} else {
-			logs[nlogs++] = argv[i];
+			break;
+		case O_ATOMIC:
+			if (cli_atomic(&c, &cfg.unit))
+				return CLI_USAGE;
+			break;
+		case O_MAX_FINDINGS:
+			if (cli_u64(&c, 0, UINT64_MAX, &max_print))
+				return CLI_USAGE;
+			break;
+		case O_SAVE:
+			save_dir = c.arg;
+			break;
+		case O_BASELINE:
+			base_dir = c.arg;
+			break;
 		}
 	}
-	if (out.missing) {
-		fprintf(stderr, "tornpage matrix: --json, --junit and --md need a file name\n");
-		goto done;
-	}
-	if (!nlogs) {
-		fputs(matrix_usage, stderr);
-		goto done;
-	}
-	if (cfg.points && points_unmatched(cfg.points))
-		goto done;
+	int nargs = cli_operands(&c, 1, -1, "op log");
+	if (nargs < 0)
+		return CLI_USAGE;
+	logs = (const char **)(argv + c.first);
+	nlogs = (size_t)nargs;
 	if (!matrix_available()) {
-		fprintf(stderr, "tornpage matrix: built without libfiu (TORNPAGE_FIU=OFF): no fault matrix\n");
-		goto done;
+		return cli_err("matrix", "built without libfiu (TORNPAGE_FIU=OFF): no fault matrix");
 	}
 	/* Parse every log first: a bad one means no partial run. */
 	oplog *parsed = calloc(nlogs, sizeof *parsed);
 	if (!parsed)
-		goto done;
+		return cli_err("matrix", "out of memory");
 	int bad = 0;
 	for (size_t i = 0; i < nlogs; i++)
 		bad |= cli_load_log(logs[i], &parsed[i]);
@@ -387,14 +362,14 @@ int cli_matrix(int argc, char **argv)
 	}
 	matrix_out o;
 	memset(&o, 0, sizeof o);
-	o.quiet = out.quiet;
+	o.quiet = c.quiet;
 	o.max_print = max_print;
 	if (bad || report_init(&o.rep, &cfg)) {
 		baseline_free(&base);
 		for (size_t i = 0; i < nlogs; i++)
 			oplog_free(&parsed[i]);
 		free(parsed);
-		goto done;
+		return CLI_USAGE;
 	}
 	if (save_dir || base_dir) {
 		/* Reproducers are built after each log's matrix (baseline.h: replaying a case
@@ -474,7 +449,7 @@ int cli_matrix(int argc, char **argv)
 	}
 	report_totals t;
 	report_totals_of(&o.rep, &t);
-	if (!out.quiet && o.printed < t.fatal)
+	if (!c.quiet && o.printed < t.fatal)
 		printf("(%" PRIu64 " more cases with fatal verdicts not shown; --max-findings N)\n", t.fatal - o.printed);
 	print_summary(&o.rep, stdout);
 	if (write_outputs(&o.rep, &out, "matrix"))
@@ -498,8 +473,6 @@ int cli_matrix(int argc, char **argv)
 	for (size_t i = 0; i < nlogs; i++)
 		oplog_free(&parsed[i]);
 	free(parsed);
-done:
-	free(logs);
 	return rc;
 }
 
@@ -507,57 +480,52 @@ done:
 
 int cli_merge(int argc, char **argv)
 {
+	enum { O_PARTIAL = O_OUTPUTS_END };
+	static const struct option opts[] = {
+		CLI_OPT_COMMON,
+		OUTPUT_OPTIONS,
+		{"partial", no_argument, NULL, O_PARTIAL},
+		{0},
+	};
 	outputs out = {0};
-	const char **in = calloc((size_t)argc, sizeof *in);
-	size_t nin = 0;
 	int partial = 0, rc = CLI_USAGE;
-	if (!in)
-		return CLI_USAGE;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(merge_usage, stdout);
-			free(in);
-			return CLI_OK;
-		} else if (output_opt(argc, argv, &i, &out)) {
+	cli c;
+	cli_init(&c, "merge", merge_usage, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;) {
+		if (output_opt(&c, o, &out))
 			continue;
-		} else if (!strcmp(argv[i], "--partial")) {
+		switch (o) {
+		case CLI_STOP:
+			return c.rc;
+		case O_PARTIAL:
 			partial = 1;
-		} else if (!strcmp(argv[i], "--quiet")) {
-			out.quiet = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "tornpage merge: unknown option '%s'\n%s", argv[i], merge_usage);
-			goto done;
-		} else {
-			in[nin++] = argv[i];
+			break;
 		}
 	}
-	if (out.missing) {
-		fprintf(stderr, "tornpage merge: --json, --junit and --md need a file name\n");
-		goto done;
-	}
-	if (!nin) {
-		fputs(merge_usage, stderr);
-		goto done;
-	}
+	int nargs = cli_operands(&c, 1, -1, "JSON report");
+	if (nargs < 0)
+		return CLI_USAGE;
+	const char **in = (const char **)(argv + c.first);
+	size_t nin = (size_t)nargs;
 	report all;
 	char msg[600];
 	if (report_read_json(in[0], &all, msg, sizeof msg)) {
 		fprintf(stderr, "tornpage merge: %s\n", msg);
-		goto done;
+		return CLI_USAGE;
 	}
 	for (size_t i = 1; i < nin; i++) {
 		report one;
 		if (report_read_json(in[i], &one, msg, sizeof msg)) {
 			fprintf(stderr, "tornpage merge: %s\n", msg);
 			report_free(&all);
-			goto done;
+			return CLI_USAGE;
 		}
 		int m = report_merge(&all, &one, msg, sizeof msg);
 		report_free(&one);
 		if (m) {
 			fprintf(stderr, "tornpage merge: %s: %s\n", in[i], msg[0] ? msg : "out of memory");
 			report_free(&all);
-			goto done;
+			return CLI_USAGE;
 		}
 	}
 	report_totals t;
@@ -569,7 +537,7 @@ int cli_merge(int argc, char **argv)
 		fprintf(stderr, "tornpage merge: %s: %zu of %" PRIu32 " shards, %" PRIu64 " of %" PRIu64 " cases\n",
 			partial ? "partial (--partial)" : "incomplete", all.nshard_idx, all.nshards, t.cases, t.all_cases);
 	}
-	if (!out.quiet)
+	if (!c.quiet)
 		print_summary(&all, stdout);
 	rc = t.fatal || t.log_errors ? CLI_VIOLATIONS : CLI_OK;
 	if ((!complete || t.cases != t.all_cases) && !partial)
@@ -577,7 +545,5 @@ int cli_merge(int argc, char **argv)
 	if (write_outputs(&all, &out, "merge"))
 		rc = CLI_USAGE;
 	report_free(&all);
-done:
-	free(in);
 	return rc;
 }

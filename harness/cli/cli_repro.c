@@ -13,7 +13,7 @@
 #include "repro/shrink.h"
 
 static const char repro_usage[] =
-	"usage: tornpage repro FILE... [--quiet]\n"
+	"usage: tornpage repro FILE... [-q|--quiet]\n"
 	"       tornpage repro --signatures FILE...\n\n"
 	"Replays each reproducer exactly (the crash point and the persisted units, or the fault\n"
 	"case) and tells the story: the ops up to the crash, the syncs with their steps, which\n"
@@ -24,31 +24,31 @@ static const char repro_usage[] =
 
 int cli_repro(int argc, char **argv)
 {
-	int quiet = 0, sigs = 0, nfiles = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(repro_usage, stdout);
-			return CLI_OK;
-		} else if (!strcmp(argv[i], "--quiet")) {
-			quiet = 1;
-		} else if (!strcmp(argv[i], "--signatures")) {
+	enum { O_SIGNATURES = CLI_OPT_FIRST };
+	static const struct option opts[] = {
+		CLI_OPT_COMMON,
+		{"signatures", no_argument, NULL, O_SIGNATURES},
+		{0},
+	};
+	int sigs = 0;
+	cli c;
+	cli_init(&c, "repro", repro_usage, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;) {
+		switch (o) {
+		case CLI_STOP:
+			return c.rc;
+		case O_SIGNATURES:
 			sigs = 1;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "tornpage repro: unknown option '%s'\n%s", argv[i], repro_usage);
-			return CLI_USAGE;
-		} else {
-			nfiles++;
+			break;
 		}
 	}
-	if (!nfiles) {
-		fputs(repro_usage, stderr);
+	int quiet = c.quiet;
+	int nfiles = cli_operands(&c, 1, -1, "reproducer");
+	if (nfiles < 0)
 		return CLI_USAGE;
-	}
 	int bad = 0, differ = 0, same = 0, cannot = 0;
 	repro_strset all = {0};
-	for (int i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1])
-			continue;
+	for (int i = c.first; i < argc; i++) {
 		repro r;
 		int p = repro_load(argv[i], &r, cli_diag_stderr, NULL);
 		if (p) {
@@ -115,40 +115,35 @@ int cli_repro(int argc, char **argv)
 }
 
 static const char shrink_usage[] =
-	"usage: tornpage shrink FILE [-o OUT]\n\n"
+	"usage: tornpage shrink FILE [-o|--output OUT] [-q|--quiet]\n\n"
 	"Minimizes a reproducer: delta debugging (ddmin) over its ops, then (crash cases) over its\n"
 	"persisted units, keeping every expected verdict (docs/repro.md, \"Shrinking\"). Writes\n"
 	"the result to OUT (a file; or, if OUT is a directory, a file named by its content's\n"
-	"hash in it), else to stdout; prints the sizes before and after on stderr.\n"
+	"hash in it), else to stdout; prints the sizes before and after on stderr (not with -q).\n"
 	"Exit: 0 shrunk, 1 the reproducer does not show its verdicts, 2 bad usage or file.\n";
 
 int cli_shrink(int argc, char **argv)
 {
-	const char *in = NULL, *out = NULL, *val;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(shrink_usage, stdout);
-			return CLI_OK;
-		} else if (cli_opt(argc, argv, &i, "-o", &val)) {
-			if (!val) {
-				fputs(shrink_usage, stderr);
-				return CLI_USAGE;
-			}
-			out = val;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "tornpage shrink: unknown option '%s'\n%s", argv[i], shrink_usage);
-			return CLI_USAGE;
-		} else if (in) {
-			fprintf(stderr, "tornpage shrink: one file at a time\n");
-			return CLI_USAGE;
-		} else {
-			in = argv[i];
+	static const struct option opts[] = {
+		CLI_OPT_COMMON,
+		{"output", required_argument, NULL, 'o'},
+		{0},
+	};
+	const char *in, *out = NULL;
+	cli c;
+	cli_init(&c, "shrink", shrink_usage, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;) {
+		switch (o) {
+		case CLI_STOP:
+			return c.rc;
+		case 'o':
+			out = c.arg;
+			break;
 		}
 	}
-	if (!in) {
-		fputs(shrink_usage, stderr);
+	if (cli_operands(&c, 1, 1, "reproducer") < 0)
 		return CLI_USAGE;
-	}
+	in = argv[c.first];
 	repro r, s;
 	if (repro_load(in, &r, cli_diag_stderr, NULL))
 		return CLI_USAGE;
@@ -189,10 +184,10 @@ int cli_shrink(int argc, char **argv)
 			ret = CLI_USAGE;
 		}
 	}
-	if (ret == CLI_OK && s.kind == REPRO_FAULT)
+	if (ret == CLI_OK && !c.quiet && s.kind == REPRO_FAULT)
 		fprintf(stderr, "shrink: %s: ops %zu -> %zu, %" PRIu64 " candidates replayed -> %s\n", in, st.ops_before,
 			st.ops_after, st.tests, path);
-	else if (ret == CLI_OK)
+	else if (ret == CLI_OK && !c.quiet)
 		fprintf(stderr, "shrink: %s: ops %zu -> %zu, units %zu -> %zu, %" PRIu64 " candidates judged%s -> %s\n", in,
 			st.ops_before, st.ops_after, st.units_before, st.units_after, st.tests,
 			st.relocated ? ", units moved by page key" : "", path);

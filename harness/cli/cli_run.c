@@ -11,13 +11,14 @@
 #include "disk/simdisk.h"
 
 static const char usage_text[] =
-	"usage: tornpage run LOG... [--io simdisk|posix]\n\n"
+	"usage: tornpage run LOG... [--io simdisk|posix] [-q|--quiet]\n\n"
 	"Replays each op log against the pager and the reference model, comparing them after\n"
 	"every op (I-MODEL). --io posix runs on a real file in a temporary directory (mmap,\n"
-	"msync); the default is the simulated disk. Exit: 0 agree, 1 a difference, 2 bad input.\n";
+	"msync); the default is the simulated disk. -q: print findings only.\n"
+	"Exit: 0 agree, 1 a difference, 2 bad input.\n";
 
 /* One log on the chosen I/O; 0 ok, 1 finding (printed), -1 setup error (printed). */
-static int run_one(const char *name, const oplog *log, int posix)
+static int run_one(const char *name, const oplog *log, int posix, int quiet)
 {
 	char dir[] = "/tmp/tornpage-run-XXXXXX", path[sizeof dir + 16];
 	simdisk *d = NULL;
@@ -46,7 +47,7 @@ static int run_one(const char *name, const oplog *log, int posix)
 				rc = replay_step(&r, &m, k, NULL, msg, sizeof msg);
 			if (rc)
 				printf("FINDING I-MODEL %s: %s\n", name, msg);
-			else
+			else if (!quiet)
 				printf("ok %s: %zu ops, %zu handles, %s\n", name, log->nops, log->nhandles,
 				       posix ? "posix" : "simdisk");
 			model_free(&m);
@@ -114,60 +115,51 @@ static int run_fault(const char *name, const oplog *log, int posix, const char *
 
 int cli_run(int argc, char **argv)
 {
+	enum { O_IO = CLI_OPT_FIRST, O_FAULT };
+	static const struct option opts[] = {
+		CLI_OPT_COMMON,
+		{"io", required_argument, NULL, O_IO},
+		{"fault", required_argument, NULL, O_FAULT}, /* hidden: one fault-matrix case */
+		{0},
+	};
+	static const char *const io_names[] = {"simdisk", "posix", NULL};
 	int posix = 0, bad = 0, found = 0;
-	const char *val, *fault = NULL;
-	int first_log = 0;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage_text, stdout);
-			return CLI_OK;
-		} else if (cli_opt(argc, argv, &i, "--io", &val)) {
-			if (val && !strcmp(val, "posix"))
-				posix = 1;
-			else if (!val || strcmp(val, "simdisk")) {
-				fprintf(stderr, "tornpage run: --io: expected simdisk or posix\n");
+	const char *fault = NULL;
+	cli c;
+	cli_init(&c, "run", usage_text, opts, argc, argv);
+	for (int o; (o = cli_next(&c)) != CLI_END;) {
+		switch (o) {
+		case CLI_STOP:
+			return c.rc;
+		case O_IO:
+			if (cli_choice(&c, io_names, &posix))
 				return CLI_USAGE;
-			}
-		} else if (cli_opt(argc, argv, &i, "--fault", &val)) {
-			if (!val) {
-				fprintf(stderr, "tornpage run: --fault needs POINT:HIT:MODE:ERRNO\n");
-				return CLI_USAGE;
-			}
-			fault = val;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "tornpage run: unknown option '%s'\n%s", argv[i], usage_text);
-			return CLI_USAGE;
-		} else if (!first_log) {
-			first_log = i;
+			break;
+		case O_FAULT:
+			fault = c.arg;
+			break;
 		}
 	}
-	if (!first_log) {
-		fputs(usage_text, stderr);
+	int nlogs = cli_operands(&c, 1, -1, "op log");
+	if (nlogs < 0)
 		return CLI_USAGE;
-	}
 	/* Parse every log first: a bad one means no partial run. */
-	oplog *logs = calloc((size_t)argc, sizeof *logs);
-	const char **names = calloc((size_t)argc, sizeof *names);
+	oplog *logs = calloc((size_t)nlogs, sizeof *logs);
+	const char **names = calloc((size_t)nlogs, sizeof *names);
 	size_t n = 0;
 	if (!logs || !names) {
 		free(logs);
 		free(names);
-		fprintf(stderr, "tornpage run: out of memory\n");
-		return CLI_USAGE;
+		return cli_err("run", "out of memory");
 	}
-	for (int i = first_log; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1]) {
-			if (!strcmp(argv[i], "--io") || !strcmp(argv[i], "--fault"))
-				i++;
-			continue;
-		}
+	for (int i = c.first; i < argc; i++) {
 		if (cli_load_log(argv[i], &logs[n]))
 			bad = 1;
 		else
 			names[n++] = argv[i];
 	}
 	for (size_t k = 0; k < n && !bad; k++) {
-		int r = fault ? run_fault(names[k], &logs[k], posix, fault) : run_one(names[k], &logs[k], posix);
+		int r = fault ? run_fault(names[k], &logs[k], posix, fault) : run_one(names[k], &logs[k], posix, c.quiet);
 		found |= r > 0;
 		bad |= r < 0;
 	}

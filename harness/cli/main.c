@@ -1,6 +1,7 @@
 /* main.c — the tornpage CLI: dispatch to the commands of commands.def. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,82 +26,73 @@ static void usage(FILE *f)
 		   "tornpage — crash-consistency and fault-injection harness for the mappedpages pager.\n\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nExit status: 0 no violation, 1 violations found, 2 bad usage or bad input.\n");
+	fprintf(f, "\nOptions: -h, --help (also after a command), --version.\n"
+		   "Exit status: 0 clean, 1 findings, 2 bad usage, unreadable input or an error of the\n"
+		   "harness (out of memory, a failed write) (docs/cli-contract.md).\n");
+}
+
+static const char *version(void)
+{
+#ifdef TORNPAGE_VERSION
+	return TORNPAGE_VERSION;
+#else
+	return "unknown";
+#endif
+}
+
+/* stdout is where every command's product goes: a write that failed anywhere (a full
+ * disk, /dev/full, a closed pipe) is an error of the run, exit 2, said once. */
+static int finish_stdout(const char *cmd, int rc)
+{
+	int bad = ferror(stdout);
+	if (fflush(stdout))
+		bad = 1;
+	int e = errno;
+	if (fclose(stdout))
+		bad = 1, e = errno;
+	if (!bad)
+		return rc;
+	fprintf(stderr, "tornpage%s%s: cannot write stdout: %s\n", cmd ? " " : "", cmd ? cmd : "", e ? strerror(e) : "write error");
+	return CLI_USAGE;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
+	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0},
+	};
+	/* "+": options before the command only; the command parses its own (cli.h). */
+	opterr = 0;
+	for (int o; (o = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1;) {
+		switch (o) {
+		case 'h':
+			usage(stdout);
+			return finish_stdout(NULL, CLI_OK);
+		case 'V':
+			printf("tornpage %s\n", version());
+			return finish_stdout(NULL, CLI_OK);
+		default:
+			fprintf(stderr, "tornpage: unknown option '%s' (tornpage --help)\n",
+				optopt && optopt != 'h' && optopt != 'V' ? (char[]){'-', (char)optopt, 0} : argv[optind - 1]);
+			return CLI_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "tornpage: no command given (tornpage --help)\n");
 		return CLI_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+	const char *name = argv[optind];
+	if (!strcmp(name, "help")) {
 		usage(stdout);
-		return CLI_OK;
+		return finish_stdout(NULL, CLI_OK);
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "tornpage: unknown command '%s'\n", argv[1]);
-	usage(stderr);
+		if (!strcmp(name, commands[i].name))
+			return finish_stdout(name, commands[i].fn(argc - optind, argv + optind));
+	fprintf(stderr, "tornpage: unknown command '%s' (tornpage --help)\n", name);
 	return CLI_USAGE;
-}
-
-int cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-' || *s == '+') {
-		fprintf(stderr, "tornpage %s: %s: bad number '%s'\n", cmd, opt, s ? s : "");
-		return -1;
-	}
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end) {
-		fprintf(stderr, "tornpage %s: %s: bad number '%s'\n", cmd, opt, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-int cli_atomic(const char *cmd, const char *s, uint32_t *unit)
-{
-	if (s && !strcmp(s, "page")) {
-		*unit = 0;
-		return 0;
-	}
-	if (s && (!strcmp(s, "512") || !strcmp(s, "1024") || !strcmp(s, "2048") || !strcmp(s, "4096"))) {
-		*unit = (uint32_t)atoi(s);
-		return 0;
-	}
-	fprintf(stderr, "tornpage %s: --atomic: expected 512, 1024, 2048, 4096 or page, not '%s'\n", cmd, s ? s : "");
-	return -1;
-}
-
-void cli_diag_stderr(void *arg, const char *msg)
-{
-	(void)arg;
-	fprintf(stderr, "%s\n", msg);
-}
-
-int cli_load_log(const char *path, oplog *log)
-{
-	return oplog_load(path, log, cli_diag_stderr, NULL) ? 1 : 0;
-}
-
-int cli_opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n] != '\0')
-		return 0;
-	*val = *i + 1 < argc ? argv[++*i] : NULL;
-	return 1;
 }
 
 int cli_progress_enabled(void)
