@@ -191,6 +191,100 @@ Test(model_diff, a_wrong_page_count_comes_first)
 	rig_free(&g);
 }
 
+/* ---- replay_step's incremental check (mcheck.h) ---- */
+
+/* A page moved behind the model's back keeps the counts: the per-op checks of later ops
+ * that do not name it cannot see it; the periodic full comparison does, within
+ * live + 64 ops, and says since when the state was last seen whole. */
+Test(mcheck, a_change_no_op_names_is_found_by_the_periodic_full_comparison)
+{
+	rig g;
+	char text[4096] = "create 10\nalloc a\nalloc b\n";
+	for (int i = 0; i < 100; i++)
+		strcat(text, i % 2 ? "fill a 1\n" : "fill a 2\n");
+	rig_parse(&g, text);
+	rig_steps(&g, 0, 3);
+	uint64_t extra;
+	cr_assert_eq(pager_alloc(g.r.p, &extra), 0);
+	cr_assert_eq(extra, 5);
+	cr_assert_eq(pager_free(g.r.p, g.m.h[handle(&g, "b")].where), 0);
+	size_t k = 3;
+	int rc = 0;
+	while (k < g.log.nops && !(rc = replay_step(&g.r, &g.m, k, NULL, g.msg, sizeof g.msg)))
+		k++;
+	cr_assert_eq(rc, 1, "never found");
+	/* The first op is compared in full (nothing to follow yet); then a full comparison
+	 * once 2 live handles + 64 ops were checked on what they named: at op 66. */
+	cr_assert_eq(k, 66, "found at op %zu: %s", k, g.msg);
+	cr_assert(strstr(g.msg, "page 5 is allocated as a regular page, but no live handle has it"), "%s", g.msg);
+	cr_assert(strstr(g.msg, "(everything was equal after op 0)"), "%s", g.msg);
+	rig_free(&g);
+}
+
+/* What an op names is compared at that op: the page an alloc took must be a regular
+ * page, the page a free released must not be one. */
+Test(mcheck, the_page_an_alloc_took_is_checked_at_the_alloc)
+{
+	rig g;
+	rig_parse(&g, "create 10\nalloc a\nalloc b\nalloc c\nfill c 1\n");
+	rig_steps(&g, 0, 3);
+	/* alloc c, but the pager keeps another page instead (counts agree). */
+	model_result res;
+	cr_assert_eq(replay_exec(&g.r, 3, &res), 0);
+	uint64_t y;
+	cr_assert_eq(pager_alloc(g.r.p, &y), 0);
+	cr_assert_eq(pager_free(g.r.p, res.id), 0);
+	cr_assert_eq(model_apply(&g.m, &g.log, 3, &res), 0);
+	char want[160];
+	snprintf(want, sizeof want, "c (page %" PRIu64 "): not allocated as a regular page (%s)", res.id,
+		 pager_role_name(PAGER_ROLE_FREE));
+	cr_assert_eq(mcheck_after(&g.r.chk, &g.m, g.r.p, 3, 0, g.msg, sizeof g.msg), 1);
+	cr_assert_str_eq(g.msg, want);
+	rig_free(&g);
+}
+
+Test(mcheck, a_free_that_did_not_release_its_page_is_found_at_the_free)
+{
+	rig g;
+	rig_parse(&g, "create 10\nalloc a\nalloc b\nalloc c\nfree a\nfill b 1\nfill b 2\nfill b 3\n");
+	rig_steps(&g, 0, 4);
+	/* free a, but the pager frees c's page instead (counts agree); a's page stays. */
+	uint64_t a = g.m.h[handle(&g, "a")].where, c = g.m.h[handle(&g, "c")].where;
+	cr_assert_eq(pager_free(g.r.p, c), 0);
+	model_result res = {0};
+	cr_assert_eq(model_apply(&g.m, &g.log, 4, &res), 0);
+	char want[160];
+	snprintf(want, sizeof want, "page %" PRIu64 " is allocated as a regular page, but no live handle has it", a);
+	cr_assert_eq(mcheck_after(&g.r.chk, &g.m, g.r.p, 4, 0, g.msg, sizeof g.msg), 1);
+	cr_assert_str_eq(g.msg, want);
+	rig_free(&g);
+}
+
+/* With no tampering, the per-op checks agree with model_diff after every op, and most
+ * ops are not compared in full. */
+Test(mcheck, agrees_with_model_diff_on_generated_logs_with_few_full_comparisons)
+{
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		rig g;
+		memset(&g, 0, sizeof g);
+		cr_assert_eq(oplog_gen(seed, 400, 10, &g.log), 0);
+		g.d = simdisk_new(512);
+		cr_assert_eq(replay_init(&g.r, &g.log, simdisk_io(g.d), "t.db"), 0);
+		cr_assert_eq(model_init(&g.m, &g.log), 0);
+		for (size_t k = 0; k < g.log.nops; k++) {
+			cr_assert_eq(replay_step(&g.r, &g.m, k, NULL, g.msg, sizeof g.msg), 0, "op %zu: %s", k, g.msg);
+			cr_assert_eq(model_diff(&g.m, &g.log, g.r.p, g.msg, sizeof g.msg), 0, "op %zu: %s", k, g.msg);
+		}
+		size_t reopens = 0;
+		for (size_t k = 0; k < g.log.nops; k++)
+			reopens += g.log.ops[k].kind == OPLOG_REOPEN;
+		cr_assert_gt(g.r.chk.fulls, reopens, "the reopens and the last op are compared in full");
+		cr_assert_lt(g.r.chk.fulls, g.log.nops / 4, "%" PRIu64 " full comparisons of %zu ops", g.r.chk.fulls,
+			     g.log.nops);
+		rig_free(&g);
+	}
+}
+
 /* ---- model counts ---- */
 
 Test(model_counts, alloc_doubles_the_file_only_when_no_page_is_free)

@@ -126,6 +126,9 @@ typedef enum pager_role {
 const char *pager_role_name(pager_role r);
 /* Fills roles[i] for pages 0..n-1. */
 int pager_page_roles(pager *p, uint8_t *roles, uint64_t n);
+/* The role of page n alone, as pager_page_roles would give it; O(directory), not
+ * O(pages): the harness checks the pages one op names after every op. */
+pager_role pager_page_role(const pager *p, uint64_t n);
 
 /* ---- Fault points ------------------------------------------------------------ */
 /* Every I/O call site of the pager, one row each (pager/src/faults.def). */

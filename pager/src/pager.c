@@ -522,6 +522,26 @@ int pager_foreach_page(pager *p, pager_page_fn fn, void *arg)
 	return r;
 }
 
+pager_role pager_page_role(const pager *p, uint64_t n)
+{
+	if (n >= p->meta.total_pages)
+		return PAGER_ROLE_BEYOND;
+	if (n < FMT_FIRST_DATA_PAGE)
+		return n == 0 ? PAGER_ROLE_SUPERBLOCK : n == FMT_META_A ? PAGER_ROLE_META_A : PAGER_ROLE_META_B;
+	/* The directory overrides the bitmap, as in pager_page_roles (the last writer there
+	 * wins: a copy an in-use entry names is PROTECTED even if a block also names it). */
+	pager_role r = fmt_bit(&p->meta, n) ? PAGER_ROLE_REGULAR : PAGER_ROLE_FREE;
+	for (uint32_t b = 0; b < p->nblocks; b++) {
+		if (p->blocks[b].page_a == n || p->blocks[b].page_b == n)
+			r = PAGER_ROLE_DIRECTORY;
+		const fmt_entry *ents = p->entries + (size_t)b * p->epp;
+		for (uint32_t s = 0; s < p->block_cap[b]; s++)
+			if (ents[s].in_use && (ents[s].page_a == n || ents[s].page_b == n))
+				r = PAGER_ROLE_PROTECTED;
+	}
+	return r;
+}
+
 int pager_page_roles(pager *p, uint8_t *roles, uint64_t n)
 {
 	uint64_t total = p->meta.total_pages;

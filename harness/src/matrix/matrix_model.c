@@ -172,21 +172,7 @@ static const uint8_t *pattern(void *arg, uint64_t seed)
 /* model_check_result, with the index for alloc's "still live" (same messages). */
 int mx_check_result(engine *e, const tmodel *t, size_t k, const model_result *r, char *msg, size_t n)
 {
-	const oplog_op *op = &e->log->ops[k];
-	const model *m = &t->m;
-	if (op->kind != OPLOG_ALLOC)
-		return model_check_result(m, e->log, k, r, msg, n);
-	uint64_t count = m->used == m->page_count ? m->page_count * 2 : m->page_count;
-	if (r->id < FMT_FIRST_DATA_PAGE || r->id >= count) {
-		snprintf(msg, n, "alloc returned page %" PRIu64 ", outside 3..%" PRIu64, r->id, count - 1);
-		return 1;
-	}
-	if (r->id < t->cap && t->reg[r->id]) {
-		snprintf(msg, n, "alloc returned page %" PRIu64 ", still live as %s", r->id,
-			 e->log->handles[t->reg[r->id] - 1]);
-		return 1;
-	}
-	return 0;
+	return model_check_result_ex(&t->m, e->log, k, r, t->reg, t->cap, msg, n);
 }
 
 /* model_diff, fast: the same checks in the same order, so the same first difference and

@@ -74,8 +74,8 @@ uint64_t model_next_protected_id(const model *m)
 	return n;
 }
 
-int model_check_result(const model *m, const oplog *log, size_t k, const model_result *r,
-		       char *msg, size_t msglen)
+int model_check_result_ex(const model *m, const oplog *log, size_t k, const model_result *r, const uint32_t *owner,
+			  size_t owner_cap, char *msg, size_t msglen)
 {
 	const oplog_op *op = &log->ops[k];
 	if (op->kind == OPLOG_ALLOC) {
@@ -86,12 +86,19 @@ int model_check_result(const model *m, const oplog *log, size_t k, const model_r
 				 r->id, count - 1);
 			return 1;
 		}
-		for (size_t i = 0; i < m->nhandles; i++) {
-			if (m->h[i].live && !log->handle_protected[i] && m->h[i].where == r->id) {
-				snprintf(msg, msglen, "alloc returned page %" PRIu64 ", still live as %s",
-					 r->id, log->handles[i]);
-				return 1;
-			}
+		size_t holder = SIZE_MAX;
+		if (owner) {
+			if (r->id < owner_cap && owner[r->id])
+				holder = owner[r->id] - 1;
+		} else {
+			for (size_t i = 0; i < m->nhandles && holder == SIZE_MAX; i++)
+				if (m->h[i].live && !log->handle_protected[i] && m->h[i].where == r->id)
+					holder = i;
+		}
+		if (holder != SIZE_MAX) {
+			snprintf(msg, msglen, "alloc returned page %" PRIu64 ", still live as %s", r->id,
+				 log->handles[holder]);
+			return 1;
 		}
 	} else if (op->kind == OPLOG_PALLOC) {
 		uint64_t want = model_next_protected_id(m);
@@ -102,6 +109,12 @@ int model_check_result(const model *m, const oplog *log, size_t k, const model_r
 		}
 	}
 	return 0;
+}
+
+int model_check_result(const model *m, const oplog *log, size_t k, const model_result *r,
+		       char *msg, size_t msglen)
+{
+	return model_check_result_ex(m, log, k, r, NULL, 0, msg, msglen);
 }
 
 static int ensure_slots(model *m, size_t n)
@@ -285,6 +298,18 @@ static int protected_seen(void *arg, uint64_t id)
 	return 0;
 }
 
+int model_diff_protected(const model *m, const oplog *log, pager *p, size_t nprot, char *msg, size_t msglen)
+{
+	diff_walk w = {m, log, NULL, 0, msg, msglen, 0};
+	if (pager_foreach_protected(p, protected_seen, &w))
+		return 1;
+	if (w.seen != nprot) {
+		snprintf(msg, msglen, "%zu protected pages in use, expected %zu", w.seen, nprot);
+		return 1;
+	}
+	return 0;
+}
+
 int model_diff_sets(const model *m, const oplog *log, pager *p, const uint32_t *owner, size_t owner_cap, size_t nreg,
 		    size_t nprot, char *msg, size_t msglen)
 {
@@ -295,14 +320,7 @@ int model_diff_sets(const model *m, const oplog *log, pager *p, const uint32_t *
 		snprintf(msg, msglen, "%zu regular pages allocated, expected %zu", w.seen, nreg);
 		return 1;
 	}
-	w.seen = 0;
-	if (pager_foreach_protected(p, protected_seen, &w))
-		return 1;
-	if (w.seen != nprot) {
-		snprintf(msg, msglen, "%zu protected pages in use, expected %zu", w.seen, nprot);
-		return 1;
-	}
-	return 0;
+	return model_diff_protected(m, log, p, nprot, msg, msglen);
 }
 
 typedef struct pattern_buf {

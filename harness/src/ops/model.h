@@ -53,6 +53,10 @@ uint64_t model_next_protected_id(const model *m);
 /* Check an op's result against the model before applying it; writes why not into msg. */
 int model_check_result(const model *m, const oplog *log, size_t k, const model_result *r,
 		       char *msg, size_t msglen);
+/* The same with an index of the model's regular pages (owner: per page < owner_cap,
+ * 1 + the live regular handle at it, 0: none) instead of a search of the handles. */
+int model_check_result_ex(const model *m, const oplog *log, size_t k, const model_result *r, const uint32_t *owner,
+			  size_t owner_cap, char *msg, size_t msglen);
 /* Apply op k of log with the pager's result. 0 or -1 (ENOMEM). */
 int model_apply(model *m, const oplog *log, size_t k, const model_result *r);
 uint64_t model_free_count(const model *m);
@@ -80,5 +84,7 @@ int model_diff_handle(const model *m, const oplog *log, pager *p, size_t i, mode
  * handle at it, 0: none; NULL: the handles are searched. */
 int model_diff_sets(const model *m, const oplog *log, pager *p, const uint32_t *owner, size_t owner_cap, size_t nreg,
 		    size_t nprot, char *msg, size_t msglen);
+/* The second half of model_diff_sets alone: the in-use protected ids, nprot of them. */
+int model_diff_protected(const model *m, const oplog *log, pager *p, size_t nprot, char *msg, size_t msglen);
 
 #endif

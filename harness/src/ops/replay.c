@@ -17,6 +17,7 @@ int replay_init(replay *r, const oplog *log, const pager_io *io, const char *pat
 	r->ps = (size_t)1 << log->page_log2;
 	r->where = calloc(log->nhandles ? log->nhandles : 1, sizeof *r->where);
 	r->buf = malloc(r->ps);
+	mcheck_init(&r->chk, log);
 	if (!r->where || !r->buf) {
 		replay_free(r);
 		return -1;
@@ -30,6 +31,7 @@ void replay_free(replay *r)
 		(void)pager_close(r->p);
 	free(r->where);
 	free(r->buf);
+	mcheck_free(&r->chk);
 	memset(r, 0, sizeof *r);
 }
 
@@ -115,26 +117,29 @@ int replay_exec(replay *r, size_t k, model_result *res)
 int replay_step(replay *r, model *m, size_t k, model_result *out, char *msg, size_t msglen)
 {
 	model_result res;
-	char what[160], why[320];
-	replay_describe(r->log, k, what, sizeof what);
+	char what[160], why[400];
 	int rc = replay_exec(r, k, &res);
 	if (rc) {
-		snprintf(msg, msglen, "%s: the pager failed: %s", what, pager_strerror(rc));
-		return 1;
+		snprintf(why, sizeof why, "the pager failed: %s", pager_strerror(rc));
+		goto differ;
 	}
-	if (model_check_result(m, r->log, k, &res, why, sizeof why)) {
-		snprintf(msg, msglen, "%s: %s", what, why);
-		return 1;
-	}
+	if (mcheck_result(&r->chk, m, k, &res, why, sizeof why))
+		goto differ;
 	if (out)
 		*out = res;
 	if (model_apply(m, r->log, k, &res)) {
-		snprintf(msg, msglen, "%s: out of memory", what);
-		return 1;
+		snprintf(why, sizeof why, "out of memory");
+		goto differ;
 	}
-	if ((rc = model_diff(m, r->log, r->p, why, sizeof why))) {
-		snprintf(msg, msglen, "%s: %s", what, rc < 0 ? "out of memory" : why);
-		return 1;
+	if ((rc = mcheck_after(&r->chk, m, r->p, k, 0, why, sizeof why))) {
+		if (rc < 0)
+			snprintf(why, sizeof why, "out of memory");
+		goto differ;
 	}
 	return 0;
+differ:
+	/* Described only here: replay_step runs for every op of every log. */
+	replay_describe(r->log, k, what, sizeof what);
+	snprintf(msg, msglen, "%s: %s", what, why);
+	return 1;
 }

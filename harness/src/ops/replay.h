@@ -5,6 +5,7 @@
 #ifndef TORNPAGE_REPLAY_H
 #define TORNPAGE_REPLAY_H
 
+#include "mcheck.h"
 #include "model.h"
 #include "oplog.h"
 #include "pager.h"
@@ -17,6 +18,7 @@ typedef struct replay {
 	uint64_t *where;      /* per handle: the page / protected id the pager returned */
 	uint8_t *buf;         /* page-size scratch */
 	size_t ps;            /* page size, from the log's create */
+	mcheck chk;           /* replay_step's model check (the index of the model it follows) */
 } replay;
 
 int replay_init(replay *r, const oplog *log, const pager_io *io, const char *path);
@@ -29,7 +31,10 @@ int replay_exec(replay *r, size_t k, model_result *res);
 
 /* Run op k, check its result, apply it to m and compare pager and model (I-MODEL).
  * 0 when all agree; otherwise 1 with the finding in msg ("op 7 (line 9) alloc a: ...").
- * res (may be NULL) receives what the pager answered. */
+ * res (may be NULL) receives what the pager answered. The comparison costs what op k
+ * changed, with a full one after reopens, at the last op and periodically (mcheck.h);
+ * a caller that steps ops in order with one model gets that; another model, or ops out
+ * of order, are compared in full. */
 int replay_step(replay *r, model *m, size_t k, model_result *res, char *msg, size_t msglen);
 
 /* "op 7 (line 9: alloc a)" for messages. */
