@@ -159,7 +159,8 @@ const pager_invariant *pager_invariants(size_t *count);
 /* Check an image held in memory; calls fn for each violation (fn may be NULL) and
  * returns how many there were. Never reads outside [img, img+len). */
 size_t pager_check_image(const uint8_t *img, uint64_t len, pager_violation_fn fn, void *arg);
-/* Map `path` through io (NULL = posix) and check it. Returns the count (>= 0) or a
+/* Map `path` through io (NULL = pager_io_posix_readonly(): a read-only image or an
+ * unprivileged user is enough) and check it. Returns the count (>= 0) or a
  * negative pager_err when the file cannot be read. */
 int pager_check(const char *path, const pager_io *io, pager_violation_fn fn, void *arg);
 

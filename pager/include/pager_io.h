@@ -52,6 +52,16 @@ typedef struct pager_io {
  * close. A static template; copy it to wrap it in a shim. */
 const pager_io *pager_io_posix(void);
 
+/* The same files read-only, for readers that must work on a read-only image or as an
+ * unprivileged user (pager_check, `tornpage check` and `inspect`): open O_RDONLY, a
+ * private mapping, set_len and sync fail with EROFS (so a mutating call on a pager
+ * opened this way returns PAGER_EIO, EROFS, and the file never changes). open accepts
+ * regular files and block devices only: a directory fails with EISDIR; a FIFO, socket,
+ * character device, or a file whose stat length is 0 but which holds bytes or cannot
+ * be read (/proc/self/mem) fails with ENODEV or the read's errno, never reads as an
+ * empty image. create fails with EROFS. */
+const pager_io *pager_io_posix_readonly(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -595,7 +595,7 @@ int pager_check(const char *path, const pager_io *io, pager_violation_fn fn, voi
 	if (!path)
 		return PAGER_EINVAL;
 	if (!io)
-		io = pager_io_posix();
+		io = pager_io_posix_readonly(); /* a reader: never needs write access */
 	/* Plain I/O-layer calls, not pager fault points: the checker is a reader beside
 	 * the pager, and a failure here is reported, not modelled. */
 	if ((e = io->open(io->ctx, "check/open", path, 0, &file)))
