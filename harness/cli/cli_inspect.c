@@ -50,6 +50,16 @@ static int run_images(const char *cmd, image_json_kind kind, const char *usage, 
 	}
 	if (cli_operands(&c, 1, -1, "image") < 0)
 		return CLI_USAGE;
+	/* Every image must be readable before anything is printed or written: an unreadable
+	 * one is refused with one line and exit 2, and nothing partial is left. */
+	const pager_io *ro = pager_io_posix_readonly();
+	for (int i = c.first; i < argc; i++) {
+		void *file;
+		int e = ro->open(ro->ctx, "inspect/open", argv[i], 0, &file);
+		if (e)
+			return cli_err(cmd, "%s: cannot read: %s", argv[i], read_error(e));
+		ro->close(ro->ctx, "inspect/close", file);
+	}
 	int text = !json || strcmp(json, "-") != 0; /* --json -: stdout holds only the JSON */
 	image_json *j = NULL;
 	if (json && !(j = image_json_new(kind)))
@@ -60,7 +70,8 @@ static int run_images(const char *cmd, image_json_kind kind, const char *usage, 
 		pager_inspection in;
 		int e = pager_inspect(path, NULL, &in);
 		if (e != PAGER_OK) {
-			/* Not an answer about the image: the file could not be read. */
+			/* Not an answer about the image: the file could not be read (it changed
+			 * since the first pass, or memory ran out). */
 			const char *why = e == PAGER_EIO ? read_error(pager_last_errno()) : pager_strerror(e);
 			rc = cli_err(cmd, "%s: cannot read: %s", path, why);
 			if (j && image_json_add_error(j, path, why))
@@ -78,9 +89,13 @@ static int run_images(const char *cmd, image_json_kind kind, const char *usage, 
 			rc = CLI_VIOLATIONS;
 		pager_inspection_free(&in);
 	}
-	/* main.c checks stdout (also for --json -) when the command returns. */
-	if (j && image_json_save(j, json))
+	/* A failed write to stdout (--json - too) is main.c's to report, once. */
+	if (j && !strcmp(json, "-")) {
+		if (image_json_write(j, stdout) && !ferror(stdout))
+			rc = cli_err(cmd, "out of memory");
+	} else if (j && image_json_save(j, json)) {
 		rc = cli_err(cmd, "%s: cannot write: %s", json, strerror(errno));
+	}
 	image_json_free(j);
 	return rc;
 }

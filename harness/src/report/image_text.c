@@ -92,7 +92,8 @@ static void text_meta(FILE *f, const pager_inspection *in, const pager_inspect_m
 	}
 	if (m->runs_total > m->nruns)
 		fprintf(f, " ... (%" PRIu64 " runs in all)", m->runs_total);
-	fprintf(f, "\n");
+	if (m->nruns)
+		fprintf(f, "\n");
 }
 
 static void text_entries(FILE *f, const pager_inspection *in, const pager_inspect_dirpage *d)
@@ -206,6 +207,9 @@ int image_text_inspect(FILE *f, const char *name, const pager_inspection *in)
 	if (in->nroles) {
 		fprintf(f, "page roles (as the opened pager sees them):\n");
 		image_role_runs(in, role_run, f);
+		if (in->open_pages > in->file_pages)
+			fprintf(f, "  (the file holds %" PRIu64 " whole page(s); total_pages says %" PRIu64 ")\n",
+				in->file_pages, in->open_pages);
 	}
 	if (in->open_rc == PAGER_OK)
 		fprintf(f, "open: ok, %" PRIu64 " pages, %" PRIu64 " free\n", in->open_pages, in->open_free);
