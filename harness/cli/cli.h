@@ -91,6 +91,8 @@ int cli_choice(cli *c, const char *const *names, int *idx);
 int cli_list(cli *c, int (*item)(cli *c, const char *item, void *arg), void *arg);
 /* --atomic 512|1024|2048|4096|page → bytes (0 = page). */
 int cli_atomic(cli *c, uint32_t *unit);
+/* --faults MODE,...|all (disk/dfault.h) → a mask of 1u << dfault_mode (cli_crash.c). */
+int cli_faults(cli *c, unsigned *mask);
 
 /* ---- inputs and outputs ------------------------------------------------------------- */
 

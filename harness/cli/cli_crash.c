@@ -18,13 +18,19 @@
 static const char usage_text[] =
 	"usage: tornpage crash LOG... [--atomic 512|1024|4096|page] [--exhaustive K] [--samples N]\n"
 	"                      [--seed S] [--stop-on-first] [--strict] [--all-units] [-q|--quiet]\n"
-	"                      [--max-findings N] [--save DIR] [--baseline DIR]\n\n"
+	"                      [--max-findings N] [--save DIR] [--baseline DIR]\n"
+	"                      [--faults MODE,...|all] [--rot-budget N]\n\n"
 	"Replays each log on a simulated disk. At every crash point (before and after every sync,\n"
 	"and at the end of every op) builds crash images — the disk plus any subset of the dirty\n"
 	"units (all subsets when at most K, default 12; else in-order prefixes, single omissions,\n"
 	"single additions and N random subsets, default 64) — and judges each distinct image:\n"
 	"I-OPEN, the pager's structural checks, I-ATOMIC, I-DURABLE, I-LEAK (fatal with --strict).\n"
 	"Only units of pages recovery reads are enumerated unless --all-units.\n"
+	"--faults: also disk faults (docs/crash-model.md §10): torn-garbage, rot, misdirect,\n"
+	"lying-sync, lost-size (comma-separated, or all); an image with a fault that opens, passes\n"
+	"pager_check and holds a wrong state is an I-SILENT. A table shows, per mode and protocol\n"
+	"step, the images detected (I-OPEN, or pager_check) and silent. --rot-budget: rot images\n"
+	"per crash point at most (default 128).\n"
 	"--atomic: the atomic write unit (default 512). --seed: random subsets (default 1).\n"
 	"--save DIR: write one reproducer per distinct finding signature into DIR (docs/repro.md).\n"
 	"--baseline DIR: findings whose signature a reproducer in DIR has are known; report new,\n"
@@ -156,10 +162,57 @@ static void on_progress(void *arg, const crash_stats *st, size_t op, size_t nops
 		     st->seconds > 0 ? (double)st->judged / st->seconds : 0.0);
 }
 
+static void tally_row(const char *mode, const char *step, const crash_fault_tally *t, double secs)
+{
+	printf("%-13s %-28s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %7" PRIu64, mode, step,
+	       t->generated, t->judged, t->recovered, t->detected_open, t->detected_check, t->silent);
+	if (secs >= 0)
+		printf(" %9.0f", secs > 0 ? (double)t->judged / secs : 0.0);
+	printf("\n");
+}
+
+/* Per disk-fault mode, then per mode and protocol step: what recovery made of the images. */
+static void print_fault_tally(const crash_fault_stats *fs, unsigned modes)
+{
+	printf("\ndisk faults: recovered (no fatal verdict), detected (open: I-OPEN, the file does not open;\n"
+	       "check: it opens and pager_check names the damage), silent (it opens, pager_check is clean,\n"
+	       "the state is wrong: I-SILENT; for none, the plain images with only I-ATOMIC / I-DURABLE)\n");
+	printf("%-13s %-28s %9s %9s %9s %9s %9s %7s %9s\n", "mode", "", "generated", "judged", "recovered", "det:open",
+	       "det:check", "silent", "states/s");
+	for (unsigned m = 0; m < DFAULT_NMODES; m++)
+		if (m == DFAULT_NONE || (modes >> m & 1u))
+			tally_row(dfault_mode_name((dfault_mode)m), "(all steps)", &fs->mode[m], m ? fs->seconds[m] : -1);
+	printf("\nby protocol step (the crash point's; for misdirect and lying-sync, the faulty sync's):\n");
+	for (unsigned m = 1; m < DFAULT_NMODES; m++) {
+		if (!(modes >> m & 1u))
+			continue;
+		for (size_t i = 0; crash_fault_step_name(i); i++)
+			if (fs->step[m][i].judged)
+				tally_row(dfault_mode_name((dfault_mode)m), crash_fault_step_name(i), &fs->step[m][i], -1);
+	}
+}
+
+static int fault_item(cli *c, const char *item, void *arg)
+{
+	unsigned *mask = arg, m;
+	char bad[48];
+	if (dfault_parse_list(item, &m, bad, sizeof bad))
+		return cli_bad(c, "unknown fault mode '%s' (want torn-garbage, rot, misdirect, lying-sync, lost-size or all)",
+			       item), -1;
+	*mask |= m;
+	return 0;
+}
+
+int cli_faults(cli *c, unsigned *mask)
+{
+	*mask = 0;
+	return cli_list(c, fault_item, mask);
+}
+
 int cli_crash(int argc, char **argv)
 {
 	enum { O_ATOMIC = CLI_OPT_FIRST, O_EXHAUSTIVE, O_SAMPLES, O_SEED, O_MAX_FINDINGS, O_SAVE, O_BASELINE,
-	       O_STOP_ON_FIRST, O_STRICT, O_ALL_UNITS };
+	       O_STOP_ON_FIRST, O_STRICT, O_ALL_UNITS, O_FAULTS, O_ROT_BUDGET };
 	static const struct option opts[] = {
 		CLI_OPT_COMMON,
 		{"atomic", required_argument, NULL, O_ATOMIC},
@@ -172,11 +225,15 @@ int cli_crash(int argc, char **argv)
 		{"stop-on-first", no_argument, NULL, O_STOP_ON_FIRST},
 		{"strict", no_argument, NULL, O_STRICT},
 		{"all-units", no_argument, NULL, O_ALL_UNITS},
+		{"faults", required_argument, NULL, O_FAULTS},
+		{"rot-budget", required_argument, NULL, O_ROT_BUDGET},
 		{0},
 	};
 	crash_cfg cfg = {.unit = 512, .sub = {SUBSETS_DEFAULT_EXHAUSTIVE, SUBSETS_DEFAULT_SAMPLES, 1}};
 	uint64_t max_print = 20, v;
 	const char *save_dir = NULL, *base_dir = NULL;
+	crash_fault_stats fstats;
+	memset(&fstats, 0, sizeof fstats);
 	cli c;
 	cli_init(&c, "crash", usage_text, opts, argc, argv);
 	for (int o; (o = cli_next(&c)) != CLI_END;) {
@@ -219,6 +276,15 @@ int cli_crash(int argc, char **argv)
 			break;
 		case O_ALL_UNITS:
 			cfg.all_units = 1;
+			break;
+		case O_FAULTS:
+			if (cli_faults(&c, &cfg.faults))
+				return CLI_USAGE;
+			break;
+		case O_ROT_BUDGET:
+			if (cli_u64(&c, 1, 1000000, &v))
+				return CLI_USAGE;
+			cfg.rot_budget = (uint32_t)v;
 			break;
 		}
 	}
@@ -268,9 +334,16 @@ int cli_crash(int argc, char **argv)
 	char unit[16] = "page";
 	if (cfg.unit)
 		snprintf(unit, sizeof unit, "%u", cfg.unit);
-	printf("tornpage crash: atomic %s, exhaustive %u, samples %u, seed %" PRIu64 "%s%s\n",
+	char faults[128] = "";
+	if (cfg.faults) {
+		char list[96];
+		dfault_list_text(cfg.faults, list, sizeof list);
+		snprintf(faults, sizeof faults, ", faults %s", list);
+		cfg.fstats = &fstats;
+	}
+	printf("tornpage crash: atomic %s, exhaustive %u, samples %u, seed %" PRIu64 "%s%s%s\n",
 	       unit, cfg.sub.exhaustive_k, cfg.sub.samples, cfg.sub.seed,
-	       cfg.strict ? ", strict" : "", cfg.all_units ? ", all units" : "");
+	       cfg.strict ? ", strict" : "", cfg.all_units ? ", all units" : "", faults);
 	crash_stats *stats = calloc(nlogs, sizeof *stats);
 	crash_out *outs = calloc(nlogs, sizeof *outs);
 	int rc = CLI_OK, model_fail = 0;
@@ -351,6 +424,8 @@ int cli_crash(int argc, char **argv)
 			printf("%-18s %9" PRIu64 " %10" PRIu64 "%s\n", all[j].id, all[j].findings, all[j].states,
 			       strcmp(all[j].id, "I-LEAK") || cfg.strict ? "" : "  (not fatal without --strict)");
 	}
+	if (cfg.faults)
+		print_fault_tally(&fstats, cfg.faults);
 	int save_err = 0;
 	for (size_t i = 0; i < nlogs; i++)
 		save_err |= outs[i].save_err;

@@ -31,30 +31,18 @@
  *    point whose only dirty units are in a protected page's inactive copy, which
  *    recovery never reads, are opened once). */
 #define _POSIX_C_SOURCE 200809L
-#include "crash.h"
+#include "crash_int.h"
 
 #include <stdio.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include "format.h"
-#include "judge/judge.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
 
 const char *crash_phase_name(crash_phase ph)
 {
 	static const char *const names[] = {"before-sync", "after-sync", "end-of-op"};
 	return (unsigned)ph < 3 ? names[ph] : "?";
 }
-
-/* ---- a set of 64-bit image identities (open addressing, 0 = empty) ---- */
-typedef struct idset {
-	uint64_t *slot;
-	size_t cap, used;  /* cap is a power of two, used < cap / 2 */
-} idset;
 
 static int idset_reset(idset *s, uint64_t expect)
 {
@@ -100,66 +88,6 @@ static int idset_add(idset *s, uint64_t id)
 	s->slot[i] = id;
 	return 1;
 }
-
-/* ---- finding groups of the current crash point ---- */
-#define MAX_GROUPS 48
-typedef struct group {
-	const char *verdict;
-	int fatal;
-	uint64_t states, subset;
-	uint64_t *units;
-	uint8_t *roles;
-	size_t nunits;
-	char expected[400], found[400];
-} group;
-
-typedef struct ctx {
-	const oplog *log;
-	const crash_cfg *cfg;
-	crash_stats *st;
-	crash_finding_fn fn;
-	void *arg;
-	simdisk *d;           /* the disk the writing pager runs on */
-	replay r;             /* the writing pager */
-	judge j;
-	model cur, after;     /* state before the op in flight, and after it */
-	const model_result *res; /* per op, from the first pass */
-	size_t op;            /* op in flight */
-	int in_op;            /* 0 at op ends */
-	int stop;             /* --stop-on-first fired */
-	uint32_t unit;
-	size_t ps;
-	uint64_t point;       /* next crash point index */
-	uint8_t *scratch;     /* the image being judged; between points, the disk as of the last point */
-	uint64_t scratch_len; /* bytes of scratch that mirror that disk (0: none yet) */
-	size_t scratch_cap;   /* bytes allocated */
-	uint64_t *dhash;      /* per unit: subsets_unit_hash of the disk bytes held in scratch */
-	uint64_t base;        /* XOR of dhash over the file's units */
-	uint64_t *pid;        /* per page: identity of the image's bytes of that page */
-	size_t units_cap, pages_cap; /* entries allocated in dhash / pid */
-	uint64_t *dirty, *rel, *delta;
-	uint8_t *in_img;      /* per enumerated unit: scratch holds its cache bytes */
-	size_t dirty_cap;
-	uint8_t *relpage;     /* per page: recovery reads it */
-	size_t relpage_cap;
-	fmt_dir_ref *refs;
-	fmt_entry *ents;
-	struct dcache *dc;    /* mark_relevant's decodes, DCACHE_SLOTS of them */
-	uint64_t dc_tick;     /* use counter (least recently used slot is replaced) */
-	uint64_t case_key;    /* judge_case_key of the current case (0 before the first op) */
-	idset seen[2];        /* identities at this point and the previous one */
-	uint64_t seen_case[2]; /* case_key each set was filled under */
-	int cur_set;
-	group groups[MAX_GROUPS];
-	size_t ngroups;
-	/* the image being judged, for grouping */
-	const uint8_t *mask;
-	size_t nrel;
-	uint64_t ordinal;
-	int image_fatal;
-	struct timespec t0;
-	uint64_t last_progress;
-} ctx;
 
 static int grow_u64(uint64_t **a, size_t n)
 {
@@ -312,14 +240,40 @@ static int unit_relevant(const ctx *c, uint64_t u, uint64_t len)
 	return 0;
 }
 
+/* The class of a verdict id for the detected / silent tally. */
+static unsigned saw_bit(const char *verdict)
+{
+	if (!strcmp(verdict, "I-OPEN"))
+		return CRASH_SAW_OPEN;
+	if (!strcmp(verdict, "I-ATOMIC") || !strcmp(verdict, "I-DURABLE"))
+		return CRASH_SAW_MODEL;
+	if (!strcmp(verdict, "I-SILENT"))
+		return CRASH_SAW_SILENT;
+	if (!strcmp(verdict, "I-LEAK"))
+		return 0;
+	return CRASH_SAW_CHECK; /* every other id an image can show is pager_check's */
+}
+
+/* The role of page `page` as the writing pager sees it (pages 0-2 by number when there
+ * is no pager yet). roles: pager_page_roles of npages pages, or NULL. */
+static uint8_t role_of(const uint8_t *roles, uint64_t npages, uint64_t page)
+{
+	return roles && page < npages ? roles[page]
+	       : page == 0 ? PAGER_ROLE_SUPERBLOCK
+	       : page == 1 ? PAGER_ROLE_META_A
+	       : page == 2 ? PAGER_ROLE_META_B : PAGER_ROLE_REGULAR;
+}
+
 static void on_violation(void *arg, const char *verdict, const char *expected, const char *found)
 {
 	ctx *c = arg;
 	int fatal = strcmp(verdict, "I-LEAK") != 0 || c->cfg->strict;
+	const char *fclass = c->fault ? c->fclass : "";
 	c->image_fatal |= fatal;
+	c->image_seen |= saw_bit(verdict);
 	group *g = NULL;
 	for (size_t i = 0; i < c->ngroups && !g; i++)
-		if (strcmp(c->groups[i].verdict, verdict) == 0)
+		if (strcmp(c->groups[i].verdict, verdict) == 0 && strcmp(c->groups[i].fclass, fclass) == 0)
 			g = &c->groups[i];
 	if (g) {
 		g->states++;
@@ -328,21 +282,35 @@ static void on_violation(void *arg, const char *verdict, const char *expected, c
 	if (c->ngroups == MAX_GROUPS)
 		return;
 	g = &c->groups[c->ngroups++];
+	memset(g, 0, sizeof *g);
 	g->verdict = verdict;
 	g->fatal = fatal;
 	g->states = 1;
 	g->subset = c->ordinal;
 	snprintf(g->expected, sizeof g->expected, "%s", expected);
 	snprintf(g->found, sizeof g->found, "%s", found);
+	snprintf(g->fclass, sizeof g->fclass, "%s", fclass);
+	if (c->fault) {
+		g->has_fault = 1;
+		g->fault = *c->fault;
+	}
 	/* The persisted units of this first image, with their pages' roles. */
-	size_t n = 0;
-	for (size_t i = 0; i < c->nrel; i++)
-		n += c->mask[i];
+	size_t n = 0, ndev = 0;
+	for (size_t i = 0; i < c->nrel; i++) {
+		n += c->mask[i] && !(c->src && c->src[i]);
+		ndev += c->mask[i] && c->src && c->src[i];
+	}
 	g->units = malloc((n ? n : 1) * sizeof *g->units);
 	g->roles = malloc(n ? n : 1);
-	g->nunits = 0;
-	if (!g->units || !g->roles)
+	g->dev = malloc((ndev ? ndev : 1) * sizeof *g->dev);
+	if (!g->units || !g->roles || !g->dev) {
+		free(g->units);
+		free(g->roles);
+		free(g->dev);
+		g->units = g->dev = NULL;
+		g->roles = NULL;
 		return;
+	}
 	uint8_t *roles = NULL;
 	uint64_t npages = simdisk_len(c->d) / c->ps;
 	if (c->r.p && (roles = malloc(npages ? npages : 1)))
@@ -350,12 +318,12 @@ static void on_violation(void *arg, const char *verdict, const char *expected, c
 	for (size_t i = 0; i < c->nrel; i++) {
 		if (!c->mask[i])
 			continue;
-		uint64_t page = c->rel[i] * c->unit / c->ps;
-		g->units[g->nunits] = c->rel[i];
-		g->roles[g->nunits++] = roles && page < npages ? roles[page]
-				       : page == 0 ? PAGER_ROLE_SUPERBLOCK
-				       : page == 1 ? PAGER_ROLE_META_A
-				       : page == 2 ? PAGER_ROLE_META_B : PAGER_ROLE_REGULAR;
+		if (c->src && c->src[i]) {
+			g->dev[g->ndev++] = c->list[i];
+			continue;
+		}
+		g->units[g->nunits] = c->list[i];
+		g->roles[g->nunits++] = role_of(roles, npages, c->list[i] * c->unit / c->ps);
 	}
 	free(roles);
 }
@@ -366,13 +334,15 @@ static void flush_groups(ctx *c, const crash_point *at, size_t ndirty)
 		group *g = &c->groups[i];
 		crash_finding f = {g->verdict, g->fatal, *at, g->states, g->subset, ndirty,
 				   g->units, g->roles, g->units ? g->nunits : 0, c->unit, c->ps,
-				   g->expected, g->found};
+				   g->expected, g->found, g->has_fault ? &g->fault : NULL, g->fclass,
+				   g->dev, g->dev ? g->ndev : 0};
 		c->st->findings++;
 		c->st->fatal += g->fatal;
 		if (c->fn)
 			c->fn(c->arg, &f);
 		free(g->units);
 		free(g->roles);
+		free(g->dev);
 	}
 	c->ngroups = 0;
 }
@@ -442,7 +412,7 @@ static int scratch_sync(ctx *c, const uint8_t *disk, uint64_t len)
 }
 
 /* Unit u of scratch now holds its other version, whose hash differs by delta. */
-static void flip_unit(ctx *c, uint64_t u, uint64_t delta, uint64_t npages)
+void crash_flip_unit(ctx *c, uint64_t u, uint64_t delta, uint64_t npages)
 {
 	if (c->unit <= c->ps) {
 		c->pid[u * c->unit / c->ps] ^= delta;
@@ -507,19 +477,27 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 	subsets_iter it;
 	if (subsets_init(&it, nrel, &c->cfg->sub, at.index))
 		return;
-	idset *now = &c->seen[c->cur_set], *prev = &c->seen[!c->cur_set];
 	/* The previous point's images count as judged only under an equal case: the same
 	 * image at the last after-sync of an op (in flight: "before" is fine) and at its end
 	 * (acknowledged: "before" is an I-DURABLE) does not get the same verdicts. */
-	int prev_same = !c->cfg->no_point_dedup && c->seen_case[!c->cur_set] == c->case_key;
+	c->prev_same = !c->cfg->no_point_dedup && c->seen_case[!c->cur_set] == c->case_key;
 	c->seen_case[c->cur_set] = c->case_key;
-	if (idset_reset(now, subsets_count(nrel, &c->cfg->sub))) {
+	uint64_t expect = subsets_count(nrel, &c->cfg->sub);
+	if (c->fx)
+		expect += crash_faults_budget(c, nrel);
+	if (idset_reset(&c->seen[c->cur_set], expect)) {
 		subsets_free(&it);
 		return;
 	}
-	judge_case jc = {&c->cur, c->in_op ? &c->after : &c->cur, c->in_op ? c->op : JUDGE_NO_OP};
+	judge_case jc = {&c->cur, c->in_op ? &c->after : &c->cur, c->in_op ? c->op : JUDGE_NO_OP, 0};
 	const uint8_t *mask;
 	c->nrel = nrel;
+	c->list = c->rel;
+	c->src = NULL;
+	c->fault = NULL;
+	c->fclass = "";
+	c->tally_mode = DFAULT_NONE;
+	c->tally_step = crash_tally_step(at.step);
 	while (!c->stop && subsets_next(&it, &mask)) {
 		const size_t *chg;
 		size_t nchg = subsets_changed(&it, &chg);
@@ -530,51 +508,115 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 			simdisk_put_unit(c->d, c->scratch, c->rel[i], mask[i]);
 			c->in_img[i] = mask[i];
 			id ^= c->delta[i];
-			flip_unit(c, c->rel[i], c->delta[i], npages);
+			crash_flip_unit(c, c->rel[i], c->delta[i], npages);
 		}
-		st->generated++;
-		if (idset_has(now, id))
-			continue;
-		idset_add(now, id);
-		if (prev_same && idset_has(prev, id))
-			continue; /* judged at the previous point under an equal case */
-		st->judged++;
 		c->mask = mask;
 		c->ordinal = subsets_ordinal(&it);
-		c->image_fatal = 0;
-		if (c->cfg->judge_fn)
-			c->cfg->judge_fn(c->cfg->judge_arg, c->scratch, len);
-		else if (c->cfg->no_memo)
-			judge_image(&c->j, &jc, c->scratch, len, on_violation, c);
-		else
-			judge_image_ids(&c->j, &jc, c->case_key, c->scratch, len, c->pid, on_violation, c);
-		if (c->image_fatal) {
-			st->violating++;
-			if (c->cfg->stop_on_first)
-				c->stop = 1;
-		}
-		if (c->cfg->progress && st->judged - c->last_progress >= 4096) {
-			c->last_progress = st->judged;
-			st->seconds = elapsed(&c->t0);
-			c->cfg->progress(c->cfg->progress_arg, st, c->op, c->log->nops);
-		}
+		crash_try_image(c, id, len, &jc, c->case_key, c->cfg->no_memo ? NULL : c->pid);
 	}
 	subsets_free(&it);
 	/* Back to the disk, for the next point. */
 	for (size_t i = 0; i < nrel; i++) {
 		if (c->in_img[i]) {
 			simdisk_put_unit(c->d, c->scratch, c->rel[i], 0);
-			flip_unit(c, c->rel[i], c->delta[i], npages);
+			crash_flip_unit(c, c->rel[i], c->delta[i], npages);
 		}
+	}
+	if (c->fx && !c->stop) {
+		jc.faulted = 1;
+		crash_faults_visit(c, &at, &jc, nrel);
 	}
 	c->cur_set = !c->cur_set;
 	flush_groups(c, &at, nrel);
 }
 
+size_t crash_tally_step(const char *step)
+{
+	size_t n;
+	const pager_fault_point *pts = pager_fault_points(&n);
+	if (n > CRASH_FAULT_STEPS - 1)
+		n = CRASH_FAULT_STEPS - 1;
+	for (size_t i = 0; step && i < n; i++)
+		if (pts[i].name == step || !strcmp(pts[i].name, step))
+			return i;
+	return n; /* end of op (or a step outside the table) */
+}
+
+const char *crash_fault_step_name(size_t i)
+{
+	size_t n;
+	const pager_fault_point *pts = pager_fault_points(&n);
+	if (n > CRASH_FAULT_STEPS - 1)
+		n = CRASH_FAULT_STEPS - 1;
+	return i < n ? pts[i].name : i == n ? "-" : NULL;
+}
+
+/* One judged image into a tally: detected when recovery refused it or the checker named
+ * something, silent when only the model saw a wrong state, else recovered. */
+static void tally_add(crash_fault_tally *t, unsigned seen)
+{
+	t->judged++;
+	if (seen & CRASH_SAW_OPEN)
+		t->detected_open++;
+	else if (seen & CRASH_SAW_CHECK)
+		t->detected_check++;
+	else if (seen & (CRASH_SAW_SILENT | CRASH_SAW_MODEL))
+		t->silent++;
+	else
+		t->recovered++;
+}
+
+void crash_try_image(ctx *c, uint64_t id, uint64_t len, const judge_case *jc, uint64_t case_key,
+		     const uint64_t *page_ids)
+{
+	crash_stats *st = c->st;
+	crash_fault_stats *fs = c->cfg->fstats;
+	crash_fault_tally *tm = fs ? &fs->mode[c->tally_mode] : NULL;
+	crash_fault_tally *ts = fs ? &fs->step[c->tally_mode][c->tally_step] : NULL;
+	idset *now = &c->seen[c->cur_set], *prev = &c->seen[!c->cur_set];
+	st->generated++;
+	if (fs) {
+		tm->generated++;
+		ts->generated++;
+	}
+	if (idset_has(now, id))
+		return;
+	idset_add(now, id);
+	if (c->prev_same && idset_has(prev, id))
+		return; /* judged at the previous point under an equal case */
+	st->judged++;
+	c->image_fatal = 0;
+	c->image_seen = 0;
+	if (c->cfg->judge_fn)
+		c->cfg->judge_fn(c->cfg->judge_arg, c->scratch, len);
+	else if (!page_ids)
+		judge_image(&c->j, jc, c->scratch, len, on_violation, c);
+	else
+		judge_image_ids(&c->j, jc, case_key, c->scratch, len, page_ids, on_violation, c);
+	if (c->image_fatal) {
+		st->violating++;
+		if (c->cfg->stop_on_first)
+			c->stop = 1;
+	}
+	if (fs) {
+		tally_add(tm, c->image_seen);
+		tally_add(ts, c->image_seen);
+	}
+	if (c->cfg->progress && st->judged - c->last_progress >= 4096) {
+		c->last_progress = st->judged;
+		st->seconds = elapsed(&c->t0);
+		c->cfg->progress(c->cfg->progress_arg, st, c->op, c->log->nops);
+	}
+}
+
 static void on_sync(void *arg, simdisk *d, const simdisk_event *ev, simdisk_phase phase)
 {
-	(void)d;
-	crash_point_visit(arg, phase == SIMDISK_BEFORE_SYNC ? CRASH_BEFORE_SYNC : CRASH_AFTER_SYNC, ev);
+	ctx *c = arg;
+	if (phase == SIMDISK_AFTER_SYNC)
+		c->dlen = simdisk_len(d); /* msync persists the size with the data (lost-size) */
+	if (c->fx)
+		crash_faults_sync(c, ev, phase);
+	crash_point_visit(c, phase == SIMDISK_BEFORE_SYNC ? CRASH_BEFORE_SYNC : CRASH_AFTER_SYNC, ev);
 }
 
 /* First pass: the log must replay cleanly (I-MODEL); record what the pager answered. */
@@ -632,7 +674,7 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 	if (cfg->wrap_io && !(io = cfg->wrap_io(cfg->wrap_arg, io)))
 		goto out;
 	if (replay_init(&c.r, log, io, "crash.db") || judge_init(&c.j, log) ||
-	    model_init(&c.cur, log) || model_init(&c.after, log))
+	    model_init(&c.cur, log) || model_init(&c.after, log) || crash_faults_new(&c))
 		goto out;
 	simdisk_set_hook(c.d, on_sync, &c);
 	clock_gettime(CLOCK_MONOTONIC, &c.t0);
@@ -642,7 +684,7 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 			goto out;
 		c.op = k;
 		c.in_op = 1;
-		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.after, k});
+		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.after, k, 0});
 		int e = replay_exec(&c.r, k, &got);
 		c.in_op = 0;
 		if (e || got.id != res[k].id || got.crc != res[k].crc) {
@@ -655,8 +697,10 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 		}
 		if (model_copy(&c.cur, &c.after))
 			goto out;
-		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.cur, JUDGE_NO_OP});
+		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.cur, JUDGE_NO_OP, 0});
 		crash_point_visit(&c, CRASH_END_OF_OP, NULL);
+		if (c.fx)
+			crash_faults_op_done(&c);
 	}
 	rc = 0;
 out:
@@ -666,6 +710,7 @@ out:
 		cfg->progress(cfg->progress_arg, st, log->nops, log->nops);
 	if (c.r.log)
 		replay_free(&c.r);
+	crash_faults_free(&c);
 	judge_free(&c.j);
 	model_free(&c.cur);
 	model_free(&c.after);

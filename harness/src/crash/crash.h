@@ -11,9 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disk/dfault.h"
+#include "disk/subsets.h"
 #include "ops/oplog.h"
 #include "pager_io.h"
-#include "disk/subsets.h"
 
 typedef enum crash_phase { CRASH_BEFORE_SYNC, CRASH_AFTER_SYNC, CRASH_END_OF_OP } crash_phase;
 const char *crash_phase_name(crash_phase ph); /* "before-sync", "after-sync", "end-of-op" */
@@ -40,12 +41,42 @@ typedef struct crash_stats {
 				   * answered by the judge's read-set memo (judge_image_ids) */
 } crash_stats;
 
+/* --faults: how the images of each disk-fault mode were judged (crash_faults.c). An
+ * image is *detected* when recovery refuses it (I-OPEN) or pager_check names a violation,
+ * *silent* when it opens cleanly and still holds a state the model does not allow (the
+ * I-SILENT images; for mode "none", the plain images with I-ATOMIC / I-DURABLE and
+ * nothing else), else *recovered*. By mode, and by mode and protocol step: the step of
+ * the crash point, or of the faulty sync for misdirect and lying-sync. */
+#define CRASH_FAULT_STEPS 64 /* the pager's fault points, then "end of op" */
+typedef struct crash_fault_tally {
+	uint64_t generated, judged, recovered, detected_open, detected_check, silent;
+} crash_fault_tally;
+typedef struct crash_fault_stats {
+	crash_fault_tally mode[DFAULT_NMODES];
+	crash_fault_tally step[DFAULT_NMODES][CRASH_FAULT_STEPS];
+	double seconds[DFAULT_NMODES];   /* time spent building and judging each mode's images */
+} crash_fault_stats;
+/* Row i of crash_fault_stats.step: a fault point's name, or "-" (end of op); NULL past the last. */
+const char *crash_fault_step_name(size_t i);
+
+/* The class of a disk fault in a finding's signature: the mode, and for the faults on
+ * units the best role (superblock, meta, directory, protected, regular, free, beyond) of
+ * the pages the unit covers — for a lying sync, of the units it wrote (sh: its shadow) —
+ * as the writing pager's roles (npages of them, NULL: pages 0-2 by number) name them. */
+void crash_fault_class(const dfault *f, const dfault_shadow *sh, const uint8_t *roles, uint64_t npages,
+		       uint32_t unit, size_t ps, char *out, size_t n);
+
+#define CRASH_DEFAULT_ROT_BUDGET 128u /* rot images per crash point (--rot-budget) */
+
 typedef struct crash_cfg {
 	uint32_t unit;        /* atomic write unit in bytes; 0 = the page size */
 	subsets_cfg sub;      /* --exhaustive, --samples, --seed */
 	int strict;           /* I-LEAK is fatal */
 	int stop_on_first;    /* stop judging after the first fatal finding */
 	int all_units;        /* enumerate every dirty unit, not only those recovery reads */
+	unsigned faults;      /* --faults: 1u << dfault_mode for each disk-fault mode tried (0: none) */
+	uint32_t rot_budget;  /* rot images per crash point at most; 0 = CRASH_DEFAULT_ROT_BUDGET */
+	crash_fault_stats *fstats; /* optional: tallies added to (every image, plain ones as mode none) */
 	/* optional live progress: called every few thousand images and at the end */
 	void (*progress)(void *arg, const crash_stats *st, size_t op, size_t nops);
 	void *progress_arg;
@@ -81,6 +112,10 @@ typedef struct crash_finding {
 	size_t page_size;
 	const char *expected;       /* what the verdict wanted */
 	const char *found;          /* what the image held */
+	const dfault *fault;        /* the first image's disk fault (--faults), or NULL */
+	const char *fclass;         /* its class for signatures ("rot/meta"), "" when none */
+	const uint64_t *dev;        /* lying sync: units holding the bytes the device had */
+	size_t ndev;
 } crash_finding;
 typedef void (*crash_finding_fn)(void *arg, const crash_finding *f);
 
@@ -140,6 +175,11 @@ typedef struct crash_one {
 	model before, after;       /* the judge case (before == after at end-of-op) */
 	judge j;
 	uint8_t *img;              /* scratch image, len bytes */
+	dfault fault;              /* the disk fault of the case (mode DFAULT_NONE: none) */
+	dfault_shadow sh;          /* misdirect, lying-sync: the fault followed to the point */
+	uint64_t dlen;             /* the length the last completed sync made durable */
+	uint64_t img_len;          /* the image's length: len, or dlen for lost-size */
+	char fclass[48];           /* crash_fault_class of the fault at the point ("" for none) */
 } crash_one;
 
 /* Locate crash point (op, phase, sync) of log with atomic unit `unit` (0 = page). With
@@ -148,9 +188,21 @@ typedef struct crash_one {
  * 1: not found or the log does not replay cleanly (why in msg, *c freed); -1: ENOMEM. */
 int crash_one_locate(crash_one *c, const oplog *log, uint32_t unit, size_t op, crash_phase phase,
 		     uint32_t sync, int sync_rel, char *msg, size_t msglen);
+/* The same with a disk fault (NULL or mode none: none). Its lasting part (a misdirected
+ * write, a lying sync: followed from its sync on; a lost size change) is in c->disk and
+ * c->img_len; torn garbage and rot are applied by crash_one_judge_ex. A misdirect or
+ * lying-sync fault whose sync comes after the point changes nothing. */
+int crash_one_locate_fault(crash_one *c, const oplog *log, uint32_t unit, size_t op, crash_phase phase,
+			   uint32_t sync, int sync_rel, const dfault *fault, char *msg, size_t msglen);
 /* Judge disk + the cache bytes of units[0..n): the count of violations emitted, -1 on
  * ENOMEM, -2 when a unit is not in the file (nothing judged). */
 int crash_one_judge(crash_one *c, const uint64_t *units, size_t n, judge_emit_fn fn, void *arg);
+/* With the disk fault: disk (with the fault's lasting part) + for a lying sync the bytes
+ * the device held for units dev[0..ndev) + the cache bytes of units[0..n) + torn garbage
+ * or rot, judged as a faulty image (judge_case.faulted). -2 also when a dev unit is not
+ * a unit the lying sync left in the device's cache. */
+int crash_one_judge_ex(crash_one *c, const uint64_t *units, size_t n, const uint64_t *dev, size_t ndev,
+		       judge_emit_fn fn, void *arg);
 /* 1 if unit u is dirty at the crash point. */
 int crash_one_dirty(const crash_one *c, uint64_t u);
 void crash_one_free(crash_one *c);

@@ -23,6 +23,7 @@
 
 typedef struct locator {
 	crash_one *c;
+	int shadowed;      /* c->sh follows a misdirect or lying-sync fault */
 	replay *r;
 	uint32_t want;     /* sync index wanted (absolute or relative to the op) */
 	int rel;
@@ -73,6 +74,10 @@ static void on_sync(void *arg, simdisk *d, const simdisk_event *ev, simdisk_phas
 {
 	locator *L = arg;
 	crash_one *c = L->c;
+	if (phase == SIMDISK_AFTER_SYNC)
+		c->dlen = simdisk_len(d); /* as crash.c: msync persists the size (lost-size) */
+	if (L->shadowed)
+		dfault_shadow_sync(&c->sh, d, ev, phase);
 	if (!L->armed || L->found || c->phase == CRASH_END_OF_OP)
 		return;
 	if ((phase == SIMDISK_BEFORE_SYNC) != (c->phase == CRASH_BEFORE_SYNC))
@@ -118,6 +123,30 @@ static void make_keys(crash_one *c)
 int crash_one_locate(crash_one *c, const oplog *log, uint32_t unit, size_t op, crash_phase phase,
 		     uint32_t sync, int sync_rel, char *msg, size_t msglen)
 {
+	return crash_one_locate_fault(c, log, unit, op, phase, sync, sync_rel, NULL, msg, msglen);
+}
+
+/* The fault's lasting part into the copied disk, and its class. */
+static void apply_fault(crash_one *c)
+{
+	c->img_len = c->len;
+	if (c->fault.mode == DFAULT_LOST_SIZE && c->dlen && c->dlen < c->len)
+		c->img_len = c->dlen;
+	if (dfault_shadow_active(&c->sh)) {
+		for (size_t i = 0; i < c->sh.n; i++) {
+			const uint8_t *held = dfault_shadow_held(&c->sh, i);
+			uint64_t off = c->sh.units[i] * c->unit;
+			if (held && off < c->len)
+				memcpy(c->disk + off, held, (size_t)(c->len - off < c->unit ? c->len - off : c->unit));
+		}
+	}
+	if (c->fault.mode != DFAULT_NONE)
+		crash_fault_class(&c->fault, &c->sh, c->roles, c->npages, c->unit, c->ps, c->fclass, sizeof c->fclass);
+}
+
+int crash_one_locate_fault(crash_one *c, const oplog *log, uint32_t unit, size_t op, crash_phase phase,
+			   uint32_t sync, int sync_rel, const dfault *fault, char *msg, size_t msglen)
+{
 	simdisk *d = NULL;
 	replay r;
 	model m;
@@ -132,6 +161,11 @@ int crash_one_locate(crash_one *c, const oplog *log, uint32_t unit, size_t op, c
 	c->phase = phase;
 	c->ps = (size_t)1 << log->page_log2;
 	c->unit = unit ? unit : (uint32_t)c->ps;
+	if (fault)
+		c->fault = *fault;
+	int shadowed = c->fault.mode == DFAULT_MISDIRECT || c->fault.mode == DFAULT_LYING_SYNC;
+	if (shadowed && dfault_shadow_init(&c->sh, &c->fault, c->unit))
+		goto fail;
 	if (op >= log->nops || (unsigned)phase > CRASH_END_OF_OP) {
 		snprintf(msg, msglen, "op %zu is not in the log (%zu ops)", op, log->nops);
 		rc = 1;
@@ -145,7 +179,7 @@ int crash_one_locate(crash_one *c, const oplog *log, uint32_t unit, size_t op, c
 	if (model_init(&m, log) || model_init(&c->before, log) || model_init(&c->after, log) ||
 	    judge_init(&c->j, log))
 		goto fail;
-	locator L = {c, &r, sync, sync_rel, 0, 0, 0};
+	locator L = {c, shadowed, &r, sync, sync_rel, 0, 0, 0};
 	simdisk_set_hook(d, on_sync, &L);
 	for (size_t k = 0; k <= op; k++) {
 		c->op_sync0[k] = simdisk_sync_count(d);
@@ -189,6 +223,7 @@ int crash_one_locate(crash_one *c, const oplog *log, uint32_t unit, size_t op, c
 		goto fail;
 	}
 	make_keys(c);
+	apply_fault(c);
 	model_free(&m);
 	replay_free(&r);
 	simdisk_free(d);
@@ -221,17 +256,46 @@ int crash_one_dirty(const crash_one *c, uint64_t u)
 
 int crash_one_judge(crash_one *c, const uint64_t *units, size_t n, judge_emit_fn fn, void *arg)
 {
+	return crash_one_judge_ex(c, units, n, NULL, 0, fn, arg);
+}
+
+/* The shadow's slot of unit u holding device bytes (lying sync), or SIZE_MAX. */
+static size_t device_slot(const crash_one *c, uint64_t u)
+{
+	for (size_t i = 0; i < c->sh.n; i++)
+		if (c->sh.units[i] == u && dfault_shadow_device(&c->sh, i))
+			return i;
+	return SIZE_MAX;
+}
+
+int crash_one_judge_ex(crash_one *c, const uint64_t *units, size_t n, const uint64_t *dev, size_t ndev,
+		       judge_emit_fn fn, void *arg)
+{
 	uint64_t nunits = (c->len + c->unit - 1) / c->unit;
 	for (size_t i = 0; i < n; i++)
 		if (units[i] >= nunits)
 			return -2;
+	for (size_t i = 0; i < ndev; i++)
+		if (device_slot(c, dev[i]) == SIZE_MAX)
+			return -2;
 	memcpy(c->img, c->disk, (size_t)c->len);
+	for (size_t i = 0; i < ndev; i++) {
+		uint64_t off = dev[i] * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
+		memcpy(c->img + off, dfault_shadow_device(&c->sh, device_slot(c, dev[i])), (size_t)ulen);
+	}
 	for (size_t i = 0; i < n; i++) {
 		uint64_t off = units[i] * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
 		memcpy(c->img + off, c->cache + off, (size_t)ulen);
 	}
-	judge_case jc = {&c->before, &c->after, c->phase == CRASH_END_OF_OP ? JUDGE_NO_OP : c->op};
-	return judge_image(&c->j, &jc, c->img, c->len, fn, arg);
+	int faulted = c->fault.mode != DFAULT_NONE;
+	if (c->fault.mode == DFAULT_TORN_GARBAGE || c->fault.mode == DFAULT_ROT) {
+		if (c->fault.unit >= nunits)
+			return -2;
+		uint64_t off = c->fault.unit * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
+		dfault_corrupt(&c->fault, c->img + off, (size_t)ulen);
+	}
+	judge_case jc = {&c->before, &c->after, c->phase == CRASH_END_OF_OP ? JUDGE_NO_OP : c->op, faulted};
+	return judge_image(&c->j, &jc, c->img, c->img_len, fn, arg);
 }
 
 void crash_one_free(crash_one *c)
@@ -248,5 +312,6 @@ void crash_one_free(crash_one *c)
 	model_free(&c->after);
 	if (c->j.view)
 		judge_free(&c->j);
+	dfault_shadow_free(&c->sh);
 	memset(c, 0, sizeof *c);
 }

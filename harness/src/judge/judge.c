@@ -12,7 +12,16 @@
  *    unless it is a page an acknowledged free released (then I-DURABLE).
  * Regular page *contents* are not judged: the format never syncs them, so they carry no
  * crash guarantee (docs/crash-model.md). While the create is in flight, an image that
- * does not open is the "before" state (no file yet), not a violation. */
+ * does not open is the "before" state (no file yet), not a violation.
+ *
+ * An image carrying a disk fault (judge_case.faulted: torn garbage, rot, a misdirected
+ * write, a lying sync, a lost size change) is judged the same way, and classified: the
+ * pager *detected* the fault when open fails (I-OPEN: the file is unavailable) or
+ * pager_check names a violation (the checker, the format's fsck, can see it); it
+ * *recovered* when there is no fatal verdict; otherwise — open succeeded, the checker is
+ * clean, and yet the state is not one the model allows (I-ATOMIC, I-DURABLE: a committed
+ * page gone, an older commit restored, a freed page or id back, a page two owners
+ * share) — the corruption is *silent*, the worst outcome, and I-SILENT is emitted too. */
 #include "judge.h"
 
 #include <inttypes.h>
@@ -123,6 +132,8 @@ typedef struct emitter {
 	int count;
 	memo_result *rec;  /* also record into this memo slot (NULL: do not) */
 	int rec_failed;    /* recording ran out of memory: the slot is dropped */
+	int structural;    /* pager_check violations emitted */
+	int model;         /* I-ATOMIC and I-DURABLE verdicts emitted */
 } emitter;
 
 static void record(emitter *e, const char *verdict, const char *expected, const char *found)
@@ -152,6 +163,8 @@ static void record(emitter *e, const char *verdict, const char *expected, const 
 static void emit(emitter *e, const char *verdict, const char *expected, const char *found)
 {
 	e->count++;
+	if (!strcmp(verdict, "I-ATOMIC") || !strcmp(verdict, "I-DURABLE"))
+		e->model++;
 	if (e->rec && !e->rec_failed)
 		record(e, verdict, expected, found);
 	if (e->fn)
@@ -192,6 +205,7 @@ static void structural(void *arg, const pager_violation *v)
 {
 	emitter *e = arg;
 	char where[64];
+	e->structural++;
 	if (v->page != UINT64_MAX)
 		snprintf(where, sizeof where, "page %" PRIu64 ", byte %" PRIu64, v->page, v->offset);
 	else
@@ -513,12 +527,15 @@ static int judge_full(judge *j, const judge_case *c, uint64_t case_key, uint8_t 
 	}
 	judge_model(j, c, p, img, len, e);
 	pager_close(p);
+	if (c->faulted && !e->structural && e->model)
+		emit(e, "I-SILENT", "the fault detected (open fails, or pager_check names it) or a state the model allows",
+		     "the image opens, pager_check finds nothing, and the state differs from the model (see I-ATOMIC / I-DURABLE)");
 	return e->count;
 }
 
 int judge_image(judge *j, const judge_case *c, uint8_t *img, uint64_t len, judge_emit_fn fn, void *arg)
 {
-	emitter e = {fn, arg, 0, NULL, 0};
+	emitter e = {fn, arg, 0, NULL, 0, 0, 0};
 	j->ids = NULL;
 	return judge_full(j, c, 0, img, len, &e);
 }
@@ -725,7 +742,7 @@ static int replay_memo(const memo_result *r, judge_emit_fn fn, void *arg)
 int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *img, uint64_t len,
 		    const uint64_t *page_id, judge_emit_fn fn, void *arg)
 {
-	emitter e = {fn, arg, 0, NULL, 0};
+	emitter e = {fn, arg, 0, NULL, 0, 0, 0};
 	uint64_t key;
 	j->ids = page_id;
 	if (!j->memo) {
@@ -742,7 +759,7 @@ int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *i
 	}
 	if (!case_key || readset_key(j, img, len, &key))
 		return judge_full(j, c, case_key, img, len, &e);
-	key = key_add(key, subsets_mix64(case_key));
+	key = key_add(key, subsets_mix64(case_key ^ (c->faulted ? 0x5a17u : 0)));
 	key |= !key; /* 0 marks an empty slot */
 	memo_result *r = &j->memo->res[key % MEMO_SLOTS];
 	if (r->key == key) {

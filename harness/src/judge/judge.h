@@ -2,7 +2,8 @@
  *
  * Opens the image with the real pager code over a borrowed simdisk (no copy), runs the
  * structural checker, and compares what recovery found with the model before and after
- * the op in flight: I-OPEN, the pager_check ids, I-ATOMIC, I-DURABLE, I-LEAK. It does
+ * the op in flight: I-OPEN, the pager_check ids, I-ATOMIC, I-DURABLE, I-LEAK, and on an
+ * image with a disk fault I-SILENT (the fault went unnoticed and the state is wrong). It does
  * not choose images (crash.c) nor print (report.c). */
 #ifndef TORNPAGE_JUDGE_H
 #define TORNPAGE_JUDGE_H
@@ -35,6 +36,9 @@ typedef struct judge_case {
 	const model *before;  /* state every acknowledged op established */
 	const model *after;   /* state once the op in flight completes (== before at op ends) */
 	size_t op;            /* index of the op in flight, or JUDGE_NO_OP */
+	int faulted;          /* the image carries a disk fault (dfault.h): an image that opens,
+			       * passes pager_check and still differs from the model (I-ATOMIC,
+			       * I-DURABLE) is also an I-SILENT */
 } judge_case;
 
 /* One violation: the verdict id (a harness id or a pager_check id) and what differed. */
