@@ -129,6 +129,16 @@ static void print_finding(crash_out *o, const crash_finding *f)
 	}
 	if (f->nunits > 16)
 		printf(", ... %zu in all", f->nunits);
+	if (f->ndev) {
+		printf("\n    device (a lying sync's bytes reached disk):");
+		for (size_t i = 0; i < f->ndev && i < 16; i++)
+			printf("%s unit %" PRIu64, i ? "," : "", f->dev[i]);
+	}
+	if (f->fault) {
+		char what[160];
+		dfault_format(f->fault, what, sizeof what);
+		printf("\n    disk fault: %s (%s)", what, f->fclass);
+	}
 	printf("\n    expected: %s\n    found:    %s\n", f->expected, f->found);
 }
 

@@ -109,7 +109,7 @@ static void judge_it(const oplog *log, const model *b, const model *a, size_t op
 	uint8_t *copy = malloc((size_t)len);
 	cr_assert_not_null(copy);
 	memcpy(copy, img, (size_t)len);
-	judge_case c = {b, a, op, 0};
+	judge_case c = {b, a, op};
 	memset(out, 0, sizeof *out);
 	int n = judge_image(&j, &c, copy, len, collect, out);
 	cr_assert_eq(n, (int)out->n);
@@ -545,7 +545,7 @@ Test(judge_memo, a_selected_copy_that_does_not_fit_reads_the_other_copy)
 	judge full, memo;
 	cr_assert_eq(judge_init(&full, &r.log), 0);
 	cr_assert_eq(judge_init(&memo, &r.log), 0);
-	judge_case c = {&r.m[k], &r.m[k], JUDGE_NO_OP, 0};
+	judge_case c = {&r.m[k], &r.m[k], JUDGE_NO_OP};
 	uint64_t key = judge_case_key(&memo, &c);
 	uint8_t *imgs[2] = {x, y};
 	uint64_t *ids[2] = {ix, iy};

@@ -264,7 +264,7 @@ static uint8_t role_of(const uint8_t *roles, uint64_t npages, uint64_t page)
 	       : page == 2 ? PAGER_ROLE_META_B : PAGER_ROLE_REGULAR;
 }
 
-static void on_violation(void *arg, const char *verdict, const char *expected, const char *found)
+void crash_on_violation(void *arg, const char *verdict, const char *expected, const char *found)
 {
 	ctx *c = arg;
 	int fatal = strcmp(verdict, "I-LEAK") != 0 || c->cfg->strict;
@@ -489,7 +489,7 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 		subsets_free(&it);
 		return;
 	}
-	judge_case jc = {&c->cur, c->in_op ? &c->after : &c->cur, c->in_op ? c->op : JUDGE_NO_OP, 0};
+	judge_case jc = {&c->cur, c->in_op ? &c->after : &c->cur, c->in_op ? c->op : JUDGE_NO_OP};
 	const uint8_t *mask;
 	c->nrel = nrel;
 	c->list = c->rel;
@@ -522,10 +522,8 @@ static void crash_point_visit(ctx *c, crash_phase phase, const simdisk_event *ev
 			crash_flip_unit(c, c->rel[i], c->delta[i], npages);
 		}
 	}
-	if (c->fx && !c->stop) {
-		jc.faulted = 1;
+	if (c->fx && !c->stop)
 		crash_faults_visit(c, &at, &jc, nrel);
-	}
 	c->cur_set = !c->cur_set;
 	flush_groups(c, &at, nrel);
 }
@@ -552,16 +550,21 @@ const char *crash_fault_step_name(size_t i)
 }
 
 /* One judged image into a tally: detected when recovery refused it or the checker named
- * something, silent when only the model saw a wrong state, else recovered. */
-static void tally_add(crash_fault_tally *t, unsigned seen)
+ * something, silent when only the model saw a wrong state, else recovered. A faulty
+ * image's verdicts are those its twin does not show (judge_fault_verdicts): a model
+ * verdict without I-SILENT there means pager_check named the image (something its twin
+ * has too), so it counts as detected by the checker. */
+static void tally_add(crash_fault_tally *t, unsigned seen, int faulty)
 {
 	t->judged++;
 	if (seen & CRASH_SAW_OPEN)
 		t->detected_open++;
 	else if (seen & CRASH_SAW_CHECK)
 		t->detected_check++;
-	else if (seen & (CRASH_SAW_SILENT | CRASH_SAW_MODEL))
+	else if (seen & CRASH_SAW_SILENT || (!faulty && seen & CRASH_SAW_MODEL))
 		t->silent++;
+	else if (seen & CRASH_SAW_MODEL)
+		t->detected_check++;
 	else
 		t->recovered++;
 }
@@ -589,18 +592,20 @@ void crash_try_image(ctx *c, uint64_t id, uint64_t len, const judge_case *jc, ui
 	c->image_seen = 0;
 	if (c->cfg->judge_fn)
 		c->cfg->judge_fn(c->cfg->judge_arg, c->scratch, len);
+	else if (c->fault)
+		crash_faults_judge(c, jc, case_key, len, page_ids);
 	else if (!page_ids)
-		judge_image(&c->j, jc, c->scratch, len, on_violation, c);
+		judge_image(&c->j, jc, c->scratch, len, crash_on_violation, c);
 	else
-		judge_image_ids(&c->j, jc, case_key, c->scratch, len, page_ids, on_violation, c);
+		judge_image_ids(&c->j, jc, case_key, c->scratch, len, page_ids, crash_on_violation, c);
 	if (c->image_fatal) {
 		st->violating++;
 		if (c->cfg->stop_on_first)
 			c->stop = 1;
 	}
 	if (fs) {
-		tally_add(tm, c->image_seen);
-		tally_add(ts, c->image_seen);
+		tally_add(tm, c->image_seen, c->fault != NULL);
+		tally_add(ts, c->image_seen, c->fault != NULL);
 	}
 	if (c->cfg->progress && st->judged - c->last_progress >= 4096) {
 		c->last_progress = st->judged;
@@ -684,7 +689,7 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 			goto out;
 		c.op = k;
 		c.in_op = 1;
-		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.after, k, 0});
+		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.after, k});
 		int e = replay_exec(&c.r, k, &got);
 		c.in_op = 0;
 		if (e || got.id != res[k].id || got.crc != res[k].crc) {
@@ -697,7 +702,7 @@ int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_fin
 		}
 		if (model_copy(&c.cur, &c.after))
 			goto out;
-		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.cur, JUDGE_NO_OP, 0});
+		c.case_key = judge_case_key(&c.j, &(judge_case){&c.cur, &c.cur, JUDGE_NO_OP});
 		crash_point_visit(&c, CRASH_END_OF_OP, NULL);
 		if (c.fx)
 			crash_faults_op_done(&c);

@@ -180,6 +180,11 @@ typedef struct crash_one {
 	uint64_t dlen;             /* the length the last completed sync made durable */
 	uint64_t img_len;          /* the image's length: len, or dlen for lost-size */
 	char fclass[48];           /* crash_fault_class of the fault at the point ("" for none) */
+	uint8_t *disk0;            /* misdirect, lying-sync: the disk without the fault (its twin's) */
+	model lie_before;          /* lying-sync: the model before the op whose sync lied ... */
+	size_t lie_op;             /* ... that op */
+	int have_lie;
+	judge_verdicts got, twin;  /* scratch for judging a faulty image next to its twins */
 } crash_one;
 
 /* Locate crash point (op, phase, sync) of log with atomic unit `unit` (0 = page). With
@@ -199,8 +204,9 @@ int crash_one_locate_fault(crash_one *c, const oplog *log, uint32_t unit, size_t
 int crash_one_judge(crash_one *c, const uint64_t *units, size_t n, judge_emit_fn fn, void *arg);
 /* With the disk fault: disk (with the fault's lasting part) + for a lying sync the bytes
  * the device held for units dev[0..ndev) + the cache bytes of units[0..n) + torn garbage
- * or rot, judged as a faulty image (judge_case.faulted). -2 also when a dev unit is not
- * a unit the lying sync left in the device's cache. */
+ * or rot, judged as crash_run judges a faulty image: next to its twin(s) without the
+ * fault, reporting what the fault changed (judge_fault_verdicts). -2 also when a dev unit
+ * is not a unit the lying sync left in the device's cache. */
 int crash_one_judge_ex(crash_one *c, const uint64_t *units, size_t n, const uint64_t *dev, size_t ndev,
 		       judge_emit_fn fn, void *arg);
 /* 1 if unit u is dirty at the crash point. */

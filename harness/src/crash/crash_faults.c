@@ -32,8 +32,10 @@
  *    land on the next unit (the previous one for the file's last unit), or on a seeded
  *    unit of the read set (not w). Each case is followed (dfault_shadow) until later
  *    syncs heal it or the end of the op after the one it happened in, whichever comes
- *    first; at every crash point meanwhile it adds the shadow disk with every subset of
- *    the enumerated units. Lasting damage after that window is rot's business.
+ *    first; at every crash point meanwhile it adds the shadow disk alone and with every
+ *    enumerated unit written (how later writes tear is the plain crash model's business,
+ *    which the twin sets aside; every subset would cost 2^n per case). Lasting damage
+ *    after that window is rot's business.
  *  - lying-sync: after every sync, one case: every unit it wrote is still only in the
  *    device's cache (dfault.c says why every unit and not a subset); until the next sync
  *    completes, each crash point adds the disk with those units old, and every subset
@@ -55,8 +57,8 @@
  *
  * Cost, per crash point with n enumerated units: torn-garbage 9n images, rot at most the
  * budget (one pager_open for the read set), lost-size 2^n (or the mix) where a size
- * change is pending, misdirect 2^n per live case (about 2 per unit written in this op
- * and the last), lying-sync 2^(n + units of the last sync) (or the mix) per point
+ * change is pending, misdirect 2 per live case (about 2 cases per unit written in this
+ * op and the last), lying-sync 2^(n + units of the last sync) (or the mix) per point
  * until the next sync. Each mode's time is in crash_fault_stats.seconds. */
 #define _POSIX_C_SOURCE 200809L
 #include "crash_int.h"
@@ -67,57 +69,6 @@
 #include <time.h>
 
 #include "pager.h"
-
-typedef struct fcase {
-	dfault_shadow sh;
-	size_t last_op;       /* misdirect: dropped after the end of this op */
-	size_t step;          /* crash_tally_step of the faulty sync */
-	size_t op;            /* the op of the faulty sync */
-	model before;         /* lying-sync: the model before that op */
-	int have_before;
-} fcase;
-
-struct crash_faults {
-	unsigned modes;
-	uint32_t rot_budget;
-	simdisk *view;         /* borrow-mode disk: the disk image opened for its read set */
-	uint8_t *roles;        /* roles: the writing pager's, then (read set) the disk's */
-	size_t roles_cap;
-	uint64_t *rs;          /* read-set units of the disk at this point */
-	size_t nrs, rs_cap;
-	dfault_shadow next;    /* the sync in progress, as a lying sync (a template) */
-	int spawn;             /* next has a completed sync whose cases are not made yet */
-	size_t spawn_step;
-	fcase *cases;          /* live misdirect cases, then the live lying case */
-	size_t ncases, cases_cap;
-	/* the variant being enumerated */
-	uint64_t *eu;          /* entries: unit */
-	const uint8_t **eb;    /* bytes */
-	uint8_t *esrc;         /* 0 cache, 1 device */
-	uint64_t *eh;          /* hash of the bytes at the unit */
-	const uint8_t **ebase; /* the unit's bytes without any entry (override or disk) */
-	uint64_t *ebh;         /* their hash */
-	uint64_t *ecur;        /* the hash scratch holds at the unit now */
-	uint8_t *eon;          /* the mask */
-	size_t ecap;
-	uint64_t *ou;          /* overrides: unit, bytes, hash, previous hash */
-	const uint8_t **ob;
-	uint64_t *oh, *oprev;
-	size_t ocap;
-	uint8_t *garbage;      /* one unit of torn or rotten bytes */
-	const uint8_t *wroles; /* the writing pager's page roles at this point, or NULL */
-	char fclass[48];
-};
-
-typedef struct variant {
-	dfault f;
-	const dfault_shadow *sh;  /* misdirect, lying-sync: the case (for its class) */
-	size_t step;           /* tally row */
-	uint64_t len;          /* image length */
-	size_t nover, nent;
-	enum { V_ONE, V_SUBSETS, V_TORN } policy;
-	size_t torn_at;        /* V_TORN: entries [0, torn_at) lie before the torn unit */
-} variant;
 
 /* *p holds *cap elements; make it hold at least need (doubling). 0 or -1. */
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -178,7 +129,7 @@ static int reserve_overrides(crash_faults *fx, size_t n)
 	RESIZE(ou, cap);
 	RESIZE(ob, cap);
 	RESIZE(oh, cap);
-	RESIZE(oprev, cap);
+	RESIZE(ocur, cap);
 	fx->ocap = cap;
 	return 0;
 }
@@ -234,7 +185,9 @@ void crash_faults_free(ctx *c)
 	free(fx->ou);
 	free(fx->ob);
 	free(fx->oh);
-	free(fx->oprev);
+	free(fx->ocur);
+	judge_verdicts_free(&fx->got);
+	judge_verdicts_free(&fx->twin);
 	free(fx->garbage);
 	free(fx);
 	c->fx = NULL;
@@ -357,6 +310,12 @@ void crash_fault_class(const dfault *f, const dfault_shadow *sh, const uint8_t *
 	}
 }
 
+void crash_faults_classify(ctx *c, const variant *v)
+{
+	crash_faults *fx = c->fx;
+	crash_fault_class(&v->f, v->sh, fx->wroles, fx->npages, c->unit, c->ps, fx->fclass, sizeof fx->fclass);
+}
+
 /* The writing pager's roles of the file's pages into fx->roles; during the create (no
  * pager yet) pages 0-2 by number and the rest free, as crash_one.c says them. */
 static const uint8_t *writer_roles(ctx *c, uint64_t npages)
@@ -406,153 +365,6 @@ static void read_set(ctx *c, uint64_t len)
 		}
 	}
 	pager_close(p);
-}
-
-/* ---- one variant: overrides, entries, masks ---- */
-
-static uint64_t unit_len(const ctx *c, uint64_t u, uint64_t len)
-{
-	uint64_t off = u * c->unit;
-	return off >= len ? 0 : len - off < c->unit ? len - off : c->unit;
-}
-
-/* scratch's unit u := bytes with hash h (its current hash *cur): identity and pages. */
-static void put(ctx *c, uint64_t u, const uint8_t *bytes, uint64_t h, uint64_t *cur, uint64_t *id, uint64_t len,
-		uint64_t npages)
-{
-	if (h == *cur)
-		return;
-	uint64_t n = unit_len(c, u, len);
-	if (n && c->scratch + u * c->unit != bytes)
-		memcpy(c->scratch + u * c->unit, bytes, (size_t)n);
-	uint64_t delta = h ^ *cur;
-	*id ^= delta;
-	crash_flip_unit(c, u, delta, npages);
-	*cur = h;
-}
-
-/* Entries [lo, hi) share a unit: give it the bytes of the last one in the mask. */
-static void settle(ctx *c, size_t lo, size_t hi, uint64_t *id, uint64_t len, uint64_t npages)
-{
-	crash_faults *fx = c->fx;
-	const uint8_t *b = fx->ebase[lo];
-	uint64_t h = fx->ebh[lo];
-	for (size_t i = lo; i < hi; i++) {
-		if (fx->eon[i]) {
-			b = fx->eb[i];
-			h = fx->eh[i];
-		}
-	}
-	uint64_t cur = fx->ecur[lo];
-	put(c, fx->eu[lo], b, h, &cur, id, len, npages);
-	for (size_t i = lo; i < hi; i++)
-		fx->ecur[i] = cur;
-}
-
-static void settle_entry(ctx *c, size_t i, size_t n, uint64_t *id, uint64_t len, uint64_t npages)
-{
-	crash_faults *fx = c->fx;
-	size_t lo = i, hi = i + 1;
-	while (lo > 0 && fx->eu[lo - 1] == fx->eu[i])
-		lo--;
-	while (hi < n && fx->eu[hi] == fx->eu[i])
-		hi++;
-	settle(c, lo, hi, id, len, npages);
-}
-
-/* Judge the variant's images. fx->ou/ob (nover) and fx->eu/eb/esrc (nent) are filled;
- * scratch holds the disk. Leaves scratch the disk again. */
-static void run_variant(ctx *c, const crash_point *at, const judge_case *jc, uint64_t case_key, variant *v)
-{
-	crash_faults *fx = c->fx;
-	uint64_t flen = simdisk_len(c->d), len = v->len;
-	uint64_t npages = (flen + c->ps - 1) / c->ps;
-	const uint8_t *disk = simdisk_disk(c->d);
-	/* The identity of the disk cut to len (the whole file but for lost-size). */
-	uint64_t id = len * 0x9e3779b97f4a7c15ull ^ c->base;
-	uint64_t nunits = (flen + c->unit - 1) / c->unit, kept = (len + c->unit - 1) / c->unit;
-	int partial = len % c->unit != 0 && len < flen;
-	for (uint64_t u = kept; u < nunits; u++)
-		id ^= c->dhash[u];
-	if (partial) { /* the last kept unit is shorter in this image: hash it as it is */
-		uint64_t u = kept - 1;
-		id ^= c->dhash[u] ^ subsets_unit_hash(u, disk + u * c->unit, (size_t)unit_len(c, u, len));
-	}
-	/* Overrides. */
-	for (size_t i = 0; i < v->nover; i++) {
-		uint64_t u = fx->ou[i];
-		fx->oh[i] = subsets_unit_hash(u, fx->ob[i], (size_t)unit_len(c, u, flen));
-		fx->oprev[i] = c->dhash[u];
-		put(c, u, fx->ob[i], fx->oh[i], &fx->oprev[i], &id, flen, npages);
-		fx->oprev[i] = c->dhash[u]; /* what to restore: the disk's hash */
-	}
-	/* Entries, sorted by unit (device before cache), with their base bytes. */
-	for (size_t i = 0; i < v->nent; i++) {
-		uint64_t u = fx->eu[i], n = unit_len(c, u, flen);
-		fx->eh[i] = subsets_unit_hash(u, fx->eb[i], (size_t)n);
-		fx->ebase[i] = disk + u * c->unit;
-		fx->ebh[i] = c->dhash[u];
-		for (size_t k = 0; k < v->nover; k++) {
-			if (fx->ou[k] == u) {
-				fx->ebase[i] = fx->ob[k];
-				fx->ebh[i] = fx->oh[k];
-			}
-		}
-		fx->ecur[i] = fx->ebh[i];
-		fx->eon[i] = 0;
-	}
-	c->fault = &v->f;
-	crash_fault_class(&v->f, v->sh, fx->wroles, npages, c->unit, c->ps, fx->fclass, sizeof fx->fclass);
-	c->fclass = fx->fclass;
-	c->list = fx->eu;
-	c->src = fx->esrc;
-	c->mask = fx->eon;
-	c->nrel = v->nent;
-	c->tally_mode = v->f.mode;
-	c->tally_step = v->step;
-	uint64_t salt = subsets_mix64(0xfa017u + v->f.mode);
-	if (case_key != c->case_key)
-		salt ^= subsets_mix64(case_key); /* judged under another case than the point's */
-	const uint64_t *pids = c->cfg->no_memo || partial ? NULL : c->pid;
-	if (v->policy == V_SUBSETS) {
-		subsets_iter it;
-		const uint8_t *mask;
-		if (subsets_init(&it, v->nent, &c->cfg->sub, subsets_mix64(at->index) ^ v->f.mode))
-			goto restore;
-		while (!c->stop && subsets_next(&it, &mask)) {
-			const size_t *chg;
-			size_t nchg = subsets_changed(&it, &chg);
-			for (size_t k = 0; k < nchg; k++) {
-				fx->eon[chg[k]] = mask[chg[k]];
-				settle_entry(c, chg[k], v->nent, &id, flen, npages);
-			}
-			c->ordinal = subsets_ordinal(&it);
-			crash_try_image(c, id ^ salt, len, jc, case_key, pids);
-		}
-		subsets_free(&it);
-	} else {
-		size_t nimg = v->policy == V_TORN ? 3 : 1;
-		for (size_t k = 0; k < nimg && !c->stop; k++) {
-			for (size_t i = 0; i < v->nent; i++) {
-				fx->eon[i] = k == 2 || (k == 1 && i < v->torn_at);
-				settle_entry(c, i, v->nent, &id, flen, npages);
-			}
-			if (k == 1 && v->torn_at == 0)
-				continue; /* the same image as k = 0 */
-			c->ordinal = k;
-			crash_try_image(c, id ^ salt, len, jc, case_key, pids);
-		}
-	}
-restore:
-	for (size_t i = 0; i < v->nent; i++) {
-		fx->eon[i] = 0;
-		settle_entry(c, i, v->nent, &id, flen, npages);
-	}
-	for (size_t i = v->nover; i-- > 0;)
-		put(c, fx->ou[i], disk + fx->ou[i] * c->unit, fx->oprev[i], &fx->oh[i], &id, flen, npages);
-	c->fault = NULL;
-	c->fclass = "";
-	c->src = NULL;
 }
 
 /* ---- the modes ---- */
@@ -607,7 +419,7 @@ static void torn_garbage(ctx *c, const crash_point *at, const judge_case *jc, si
 	if (reserve_overrides(fx, 1))
 		return;
 	for (size_t t = 0; t < nrel && !c->stop; t++) {
-		uint64_t u = c->rel[t], n = unit_len(c, u, len);
+		uint64_t u = c->rel[t], n = simdisk_unit_len(c->d, u);
 		for (size_t f = 0; f < 3 && !c->stop; f++) {
 			variant v = {{DFAULT_TORN_GARBAGE, u, fills[f], 0, 0, 0}, NULL, c->tally_step, len, 1, 0, V_TORN, t};
 			if (fills[f] == DFAULT_FILL_SEEDED)
@@ -622,7 +434,7 @@ static void torn_garbage(ctx *c, const crash_point *at, const judge_case *jc, si
 			v.nent = ne;
 			fx->ou[0] = u;
 			fx->ob[0] = fx->garbage;
-			run_variant(c, at, jc, c->case_key, &v);
+			crash_run_variant(c, at, jc, c->case_key, &v);
 		}
 	}
 }
@@ -653,7 +465,7 @@ static void rot(ctx *c, const crash_point *at, const judge_case *jc)
 	size_t start = nprot ? (size_t)(subsets_mix64(c->cfg->sub.seed ^ subsets_mix64(at->index)) % nprot) : 0;
 	for (size_t k = 0; k < fx->nrs && k < units && !c->stop; k++) {
 		uint64_t u = (k < nstruct ? fx->rs[k] : fx->rs[nstruct + (start + k - nstruct) % nprot]) >> 3;
-		uint64_t n = unit_len(c, u, len);
+		uint64_t n = simdisk_unit_len(c->d, u);
 		for (int zero = 0; zero < 2 && !c->stop; zero++) {
 			variant v = {{DFAULT_ROT, u, zero ? DFAULT_FILL_ZEROS : DFAULT_FILL_FLIP, 0, 0, 0}, NULL,
 				     c->tally_step, len, 1, 0, V_ONE, 0};
@@ -665,7 +477,7 @@ static void rot(ctx *c, const crash_point *at, const judge_case *jc)
 				continue; /* a zero unit zeroed */
 			fx->ou[0] = u;
 			fx->ob[0] = fx->garbage;
-			run_variant(c, at, jc, c->case_key, &v);
+			crash_run_variant(c, at, jc, c->case_key, &v);
 		}
 	}
 }
@@ -680,7 +492,7 @@ static void lost_size(ctx *c, const crash_point *at, const judge_case *jc, size_
 	if (ne == SIZE_MAX)
 		return;
 	v.nent = ne;
-	run_variant(c, at, jc, c->case_key, &v);
+	crash_run_variant(c, at, jc, c->case_key, &v);
 }
 
 /* The cases of the sync that just completed: one lying sync, and two misdirected writes
@@ -756,7 +568,7 @@ static void case_images(ctx *c, const crash_point *at, const judge_case *jc, siz
 	size_t ne = cache_entries(c, nrel, UINT64_MAX, UINT64_MAX, sh);
 	if (ne == SIZE_MAX)
 		return;
-	variant v = {sh->f, sh, k->step, len, nover, ne, V_SUBSETS, 0};
+	variant v = {sh->f, sh, k->step, len, nover, ne, sh->f.mode == DFAULT_MISDIRECT ? V_ENDS : V_SUBSETS, 0};
 	if (sh->f.mode == DFAULT_LYING_SYNC && (c->op != k->op || !c->in_op)) {
 		/* Op k's last sync lied: k is acknowledged but not durable until the next sync
 		 * completes, and no format can make it so (dfault.c). The model allows k undone:
@@ -767,11 +579,11 @@ static void case_images(ctx *c, const crash_point *at, const judge_case *jc, siz
 			return;
 		if (!k->have_before)
 			return;
-		judge_case lie = {&k->before, jc->after, k->op, 1};
-		run_variant(c, at, &lie, judge_case_key(&c->j, &lie), &v);
+		judge_case lie = {&k->before, jc->after, k->op};
+		crash_run_variant(c, at, &lie, judge_case_key(&c->j, &lie), &v);
 		return;
 	}
-	run_variant(c, at, jc, c->case_key, &v);
+	crash_run_variant(c, at, jc, c->case_key, &v);
 }
 
 uint64_t crash_faults_budget(const ctx *c, size_t nrel)

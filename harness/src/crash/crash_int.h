@@ -16,6 +16,9 @@
 #include "judge/judge.h"
 #include "ops/replay.h"
 
+typedef struct crash_faults crash_faults;
+typedef struct variant variant;
+
 /* A set of 64-bit image identities (open addressing, 0 = empty). */
 typedef struct idset {
 	uint64_t *slot;
@@ -39,7 +42,6 @@ typedef struct group {
 	char expected[400], found[400];
 } group;
 
-typedef struct crash_faults crash_faults; /* crash_faults.c */
 
 typedef struct ctx {
 	const oplog *log;
@@ -94,11 +96,78 @@ typedef struct ctx {
 	unsigned image_seen;  /* CRASH_SAW_* bits of the verdicts of the image being judged */
 	unsigned tally_mode;  /* the dfault_mode the image counts under (cfg->fstats) */
 	size_t tally_step;    /* and its step row (crash_tally_step) */
-	crash_faults *fx;     /* --faults: the modes' state; NULL without */
+	struct crash_faults *fx; /* --faults: the modes' state; NULL without */
 	uint64_t dlen;        /* the length the last completed sync made durable (lost-size) */
 	struct timespec t0;
 	uint64_t last_progress;
 } ctx;
+
+/* ---- disk faults (--faults): crash_faults.c chooses, crash_variant.c builds and judges ---- */
+typedef struct fcase {
+	dfault_shadow sh;
+	size_t last_op;       /* misdirect: dropped after the end of this op */
+	size_t step;          /* crash_tally_step of the faulty sync */
+	size_t op;            /* the op of the faulty sync */
+	model before;         /* lying-sync: the model before that op */
+	int have_before;
+} fcase;
+
+struct crash_faults {
+	unsigned modes;
+	uint32_t rot_budget;
+	simdisk *view;         /* borrow-mode disk: the disk image opened for its read set */
+	uint8_t *roles;        /* roles: the writing pager's, then (read set) the disk's */
+	size_t roles_cap;
+	uint64_t *rs;          /* read-set units of the disk at this point */
+	size_t nrs, rs_cap;
+	dfault_shadow next;    /* the sync in progress, as a lying sync (a template) */
+	int spawn;             /* next has a completed sync whose cases are not made yet */
+	size_t spawn_step;
+	fcase *cases;          /* live misdirect cases, then the live lying case */
+	size_t ncases, cases_cap;
+	/* the variant being enumerated */
+	uint64_t *eu;          /* entries: unit */
+	const uint8_t **eb;    /* bytes */
+	uint8_t *esrc;         /* 0 cache, 1 device */
+	uint64_t *eh;          /* hash of the bytes at the unit */
+	const uint8_t **ebase; /* the unit's bytes without any entry (override or disk) */
+	uint64_t *ebh;         /* their hash */
+	uint64_t *ecur;        /* the hash scratch holds at the unit now */
+	uint8_t *eon;          /* the mask */
+	size_t ecap;
+	uint64_t *ou;          /* overrides: unit, bytes, their hash, the hash scratch holds now */
+	const uint8_t **ob;
+	uint64_t *oh, *ocur;
+	size_t ocap;
+	uint8_t *garbage;      /* one unit of torn or rotten bytes */
+	const uint8_t *wroles; /* the writing pager's page roles at this point, or NULL */
+	char fclass[48];
+	/* the image being judged (crash_variant.c) */
+	const struct variant *v; /* its variant */
+	uint64_t flen;         /* the file's length (v->len is the image's) */
+	uint64_t npages;       /* pages of the file */
+	judge_verdicts got, twin; /* its verdicts and its twins' */
+};
+
+/* One variant of a point: the disk with overrides (ou/ob, nover) plus any subset of
+ * entries (eu/eb/esrc, nent, sorted by unit, the device's first) chosen by policy. */
+struct variant {
+	dfault f;
+	const dfault_shadow *sh;  /* misdirect, lying-sync: the case (for its class) */
+	size_t step;           /* tally row */
+	uint64_t len;          /* image length */
+	size_t nover, nent;
+	enum { V_ONE, V_SUBSETS, V_TORN, V_ENDS } policy; /* V_ENDS: no entry, every entry */
+	size_t torn_at;        /* V_TORN: entries [0, torn_at) lie before the torn unit */
+};
+
+/* crash_variant.c: judge every image of variant v (fx->ou/ob and fx->eu/eb/esrc filled,
+ * scratch the disk) under case jc (case_key); scratch is the disk again afterwards. */
+void crash_run_variant(ctx *c, const crash_point *at, const judge_case *jc, uint64_t case_key, variant *v);
+/* crash_faults.c: the fault's class into fx->fclass. */
+void crash_faults_classify(ctx *c, const variant *v);
+/* crash.c: the finding groups' emit function (arg: the ctx). */
+void crash_on_violation(void *arg, const char *verdict, const char *expected, const char *found);
 
 /* What an image showed, for the detected / silent tally. */
 #define CRASH_SAW_OPEN 1u       /* I-OPEN: recovery refused the file */
@@ -113,7 +182,7 @@ size_t crash_tally_step(const char *step);
 void crash_flip_unit(ctx *c, uint64_t u, uint64_t delta, uint64_t npages);
 /* crash.c: dedupe, judge and group the image in scratch (len bytes, identity id, the
  * grouping fields above set), as one state of the current point. jc: the case (the
- * point's, faulted for a disk fault), case_key its judge_case_key (an image judged
+ * point's), case_key its judge_case_key (an image judged
  * under another case than the point's needs an identity that says so). page_ids:
  * c->pid, or NULL to judge without the memo. */
 void crash_try_image(ctx *c, uint64_t id, uint64_t len, const judge_case *jc, uint64_t case_key,
@@ -127,6 +196,9 @@ void crash_faults_sync(ctx *c, const simdisk_event *ev, simdisk_phase phase);
 /* The extra images of the current point: scratch holds the disk, nrel enumerated
  * units in c->rel. Returns with scratch (and its identities) the disk again. */
 void crash_faults_visit(ctx *c, const crash_point *at, const judge_case *jc, size_t nrel);
+/* Judge the faulty image in scratch (c->fault set) next to its twins, emitting what the
+ * fault caused (judge_fault_verdicts) through the finding groups. */
+void crash_faults_judge(ctx *c, const judge_case *jc, uint64_t case_key, uint64_t len, const uint64_t *page_ids);
 /* The end of an op's point was visited (cases that end with it are dropped). */
 void crash_faults_op_done(ctx *c);
 /* How many images the faults may add at a point (sizes the dedup set). */

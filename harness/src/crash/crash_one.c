@@ -126,13 +126,17 @@ int crash_one_locate(crash_one *c, const oplog *log, uint32_t unit, size_t op, c
 	return crash_one_locate_fault(c, log, unit, op, phase, sync, sync_rel, NULL, msg, msglen);
 }
 
-/* The fault's lasting part into the copied disk, and its class. */
-static void apply_fault(crash_one *c)
+/* The fault's lasting part into the copied disk (the plain disk kept in disk0), and its
+ * class. 0 or -1 (ENOMEM). */
+static int apply_fault(crash_one *c)
 {
 	c->img_len = c->len;
 	if (c->fault.mode == DFAULT_LOST_SIZE && c->dlen && c->dlen < c->len)
 		c->img_len = c->dlen;
 	if (dfault_shadow_active(&c->sh)) {
+		if (!(c->disk0 = malloc(c->len ? (size_t)c->len : 1)))
+			return -1;
+		memcpy(c->disk0, c->disk, (size_t)c->len);
 		for (size_t i = 0; i < c->sh.n; i++) {
 			const uint8_t *held = dfault_shadow_held(&c->sh, i);
 			uint64_t off = c->sh.units[i] * c->unit;
@@ -142,6 +146,7 @@ static void apply_fault(crash_one *c)
 	}
 	if (c->fault.mode != DFAULT_NONE)
 		crash_fault_class(&c->fault, &c->sh, c->roles, c->npages, c->unit, c->ps, c->fclass, sizeof c->fclass);
+	return 0;
 }
 
 int crash_one_locate_fault(crash_one *c, const oplog *log, uint32_t unit, size_t op, crash_phase phase,
@@ -183,6 +188,15 @@ int crash_one_locate_fault(crash_one *c, const oplog *log, uint32_t unit, size_t
 	simdisk_set_hook(d, on_sync, &L);
 	for (size_t k = 0; k <= op; k++) {
 		c->op_sync0[k] = simdisk_sync_count(d);
+		if (c->fault.mode == DFAULT_LYING_SYNC && c->sh.state == 0) {
+			/* Until the lie: the model before the op that may hold it (crash_faults.c). */
+			if (!c->have_lie && model_init(&c->lie_before, log))
+				goto fail;
+			c->have_lie = 1;
+			if (model_copy(&c->lie_before, &m))
+				goto fail;
+			c->lie_op = k;
+		}
 		if (k == op) {
 			if (model_copy(&c->before, &m))
 				goto fail;
@@ -223,7 +237,8 @@ int crash_one_locate_fault(crash_one *c, const oplog *log, uint32_t unit, size_t
 		goto fail;
 	}
 	make_keys(c);
-	apply_fault(c);
+	if (apply_fault(c))
+		goto fail;
 	model_free(&m);
 	replay_free(&r);
 	simdisk_free(d);
@@ -268,6 +283,20 @@ static size_t device_slot(const crash_one *c, uint64_t u)
 	return SIZE_MAX;
 }
 
+/* img := base + the device bytes of dev + the cache bytes of units (checked by the caller). */
+static void build(crash_one *c, const uint8_t *base, const uint64_t *units, size_t n, const uint64_t *dev, size_t ndev)
+{
+	memcpy(c->img, base, (size_t)c->len);
+	for (size_t i = 0; i < ndev; i++) {
+		uint64_t off = dev[i] * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
+		memcpy(c->img + off, dfault_shadow_device(&c->sh, device_slot(c, dev[i])), (size_t)ulen);
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = units[i] * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
+		memcpy(c->img + off, c->cache + off, (size_t)ulen);
+	}
+}
+
 int crash_one_judge_ex(crash_one *c, const uint64_t *units, size_t n, const uint64_t *dev, size_t ndev,
 		       judge_emit_fn fn, void *arg)
 {
@@ -278,24 +307,43 @@ int crash_one_judge_ex(crash_one *c, const uint64_t *units, size_t n, const uint
 	for (size_t i = 0; i < ndev; i++)
 		if (device_slot(c, dev[i]) == SIZE_MAX)
 			return -2;
-	memcpy(c->img, c->disk, (size_t)c->len);
-	for (size_t i = 0; i < ndev; i++) {
-		uint64_t off = dev[i] * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
-		memcpy(c->img + off, dfault_shadow_device(&c->sh, device_slot(c, dev[i])), (size_t)ulen);
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t off = units[i] * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
-		memcpy(c->img + off, c->cache + off, (size_t)ulen);
-	}
-	int faulted = c->fault.mode != DFAULT_NONE;
-	if (c->fault.mode == DFAULT_TORN_GARBAGE || c->fault.mode == DFAULT_ROT) {
+	judge_case jc = {&c->before, &c->after, c->phase == CRASH_END_OF_OP ? JUDGE_NO_OP : c->op};
+	if (c->fault.mode == DFAULT_LYING_SYNC && c->have_lie && dfault_shadow_active(&c->sh) &&
+	    (c->lie_op != c->op || c->phase == CRASH_END_OF_OP))
+		jc = (judge_case){&c->lie_before, &c->after, c->lie_op}; /* the lying op not yet durable */
+	build(c, c->disk, units, n, dev, ndev);
+	if (c->fault.mode == DFAULT_NONE)
+		return judge_image(&c->j, &jc, c->img, c->len, fn, arg);
+	uint64_t off = 0, ulen = 0;
+	int unitwise = c->fault.mode == DFAULT_TORN_GARBAGE || c->fault.mode == DFAULT_ROT;
+	if (unitwise) {
 		if (c->fault.unit >= nunits)
 			return -2;
-		uint64_t off = c->fault.unit * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
+		off = c->fault.unit * c->unit;
+		ulen = c->len - off < c->unit ? c->len - off : c->unit;
 		dfault_corrupt(&c->fault, c->img + off, (size_t)ulen);
 	}
-	judge_case jc = {&c->before, &c->after, c->phase == CRASH_END_OF_OP ? JUDGE_NO_OP : c->op, faulted};
-	return judge_image(&c->j, &jc, c->img, c->img_len, fn, arg);
+	judge_verdicts_clear(&c->got);
+	judge_verdicts_clear(&c->twin);
+	if (judge_collect(&c->j, &jc, 0, c->img, c->img_len, NULL, &c->got) < 0)
+		return -1;
+	/* The twins: the same image without the fault (crash_variant.c makes the same). */
+	int bad = 0;
+	if (unitwise) {
+		memcpy(c->img + off, c->disk + off, (size_t)ulen);
+		bad = judge_collect(&c->j, &jc, 0, c->img, c->len, NULL, &c->twin) < 0;
+		if (!bad && c->fault.mode == DFAULT_TORN_GARBAGE) {
+			memcpy(c->img + off, c->cache + off, (size_t)ulen);
+			bad = judge_collect(&c->j, &jc, 0, c->img, c->len, NULL, &c->twin) < 0;
+		}
+	} else {
+		if (c->disk0)
+			build(c, c->disk0, units, n, NULL, 0);
+		bad = judge_collect(&c->j, &jc, 0, c->img, c->len, NULL, &c->twin) < 0;
+	}
+	if (bad)
+		return -1;
+	return judge_fault_verdicts(&c->got, &c->twin, fn, arg);
 }
 
 void crash_one_free(crash_one *c)
@@ -313,5 +361,10 @@ void crash_one_free(crash_one *c)
 	if (c->j.view)
 		judge_free(&c->j);
 	dfault_shadow_free(&c->sh);
+	free(c->disk0);
+	if (c->have_lie)
+		model_free(&c->lie_before);
+	judge_verdicts_free(&c->got);
+	judge_verdicts_free(&c->twin);
 	memset(c, 0, sizeof *c);
 }

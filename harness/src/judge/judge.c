@@ -14,14 +14,11 @@
  * crash guarantee (docs/crash-model.md). While the create is in flight, an image that
  * does not open is the "before" state (no file yet), not a violation.
  *
- * An image carrying a disk fault (judge_case.faulted: torn garbage, rot, a misdirected
- * write, a lying sync, a lost size change) is judged the same way, and classified: the
- * pager *detected* the fault when open fails (I-OPEN: the file is unavailable) or
- * pager_check names a violation (the checker, the format's fsck, can see it); it
- * *recovered* when there is no fatal verdict; otherwise — open succeeded, the checker is
- * clean, and yet the state is not one the model allows (I-ATOMIC, I-DURABLE: a committed
- * page gone, an older commit restored, a freed page or id back, a page two owners
- * share) — the corruption is *silent*, the worst outcome, and I-SILENT is emitted too. */
+ * An image carrying a disk fault (torn garbage, rot, a misdirected write, a lying sync, a
+ * lost size change) is judged the same way, and so is its twin without the fault; what
+ * only the faulty image shows is the fault's doing, classified detected or silent
+ * (judge_fault_verdicts, judge.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "judge.h"
 
 #include <inttypes.h>
@@ -132,8 +129,6 @@ typedef struct emitter {
 	int count;
 	memo_result *rec;  /* also record into this memo slot (NULL: do not) */
 	int rec_failed;    /* recording ran out of memory: the slot is dropped */
-	int structural;    /* pager_check violations emitted */
-	int model;         /* I-ATOMIC and I-DURABLE verdicts emitted */
 } emitter;
 
 static void record(emitter *e, const char *verdict, const char *expected, const char *found)
@@ -163,8 +158,6 @@ static void record(emitter *e, const char *verdict, const char *expected, const 
 static void emit(emitter *e, const char *verdict, const char *expected, const char *found)
 {
 	e->count++;
-	if (!strcmp(verdict, "I-ATOMIC") || !strcmp(verdict, "I-DURABLE"))
-		e->model++;
 	if (e->rec && !e->rec_failed)
 		record(e, verdict, expected, found);
 	if (e->fn)
@@ -205,7 +198,6 @@ static void structural(void *arg, const pager_violation *v)
 {
 	emitter *e = arg;
 	char where[64];
-	e->structural++;
 	if (v->page != UINT64_MAX)
 		snprintf(where, sizeof where, "page %" PRIu64 ", byte %" PRIu64, v->page, v->offset);
 	else
@@ -527,15 +519,12 @@ static int judge_full(judge *j, const judge_case *c, uint64_t case_key, uint8_t 
 	}
 	judge_model(j, c, p, img, len, e);
 	pager_close(p);
-	if (c->faulted && !e->structural && e->model)
-		emit(e, "I-SILENT", "the fault detected (open fails, or pager_check names it) or a state the model allows",
-		     "the image opens, pager_check finds nothing, and the state differs from the model (see I-ATOMIC / I-DURABLE)");
 	return e->count;
 }
 
 int judge_image(judge *j, const judge_case *c, uint8_t *img, uint64_t len, judge_emit_fn fn, void *arg)
 {
-	emitter e = {fn, arg, 0, NULL, 0, 0, 0};
+	emitter e = {fn, arg, 0, NULL, 0};
 	j->ids = NULL;
 	return judge_full(j, c, 0, img, len, &e);
 }
@@ -742,7 +731,7 @@ static int replay_memo(const memo_result *r, judge_emit_fn fn, void *arg)
 int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *img, uint64_t len,
 		    const uint64_t *page_id, judge_emit_fn fn, void *arg)
 {
-	emitter e = {fn, arg, 0, NULL, 0, 0, 0};
+	emitter e = {fn, arg, 0, NULL, 0};
 	uint64_t key;
 	j->ids = page_id;
 	if (!j->memo) {
@@ -759,7 +748,7 @@ int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *i
 	}
 	if (!case_key || readset_key(j, img, len, &key))
 		return judge_full(j, c, case_key, img, len, &e);
-	key = key_add(key, subsets_mix64(case_key ^ (c->faulted ? 0x5a17u : 0)));
+	key = key_add(key, subsets_mix64(case_key));
 	key |= !key; /* 0 marks an empty slot */
 	memo_result *r = &j->memo->res[key % MEMO_SLOTS];
 	if (r->key == key) {
@@ -773,5 +762,105 @@ int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *i
 	int n = judge_full(j, c, case_key, img, len, &e);
 	if (n >= 0 && !e.rec_failed)
 		r->key = key;
+	return n;
+}
+
+/* ---- images with a disk fault ---- */
+
+void judge_verdicts_clear(judge_verdicts *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].expected);
+		free(l->v[i].found);
+	}
+	l->n = 0;
+	l->oom = 0;
+}
+
+void judge_verdicts_free(judge_verdicts *l)
+{
+	judge_verdicts_clear(l);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+void judge_verdicts_add(void *arg, const char *verdict, const char *expected, const char *found)
+{
+	judge_verdicts *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		judge_verdict *v = realloc(l->v, cap * sizeof *v);
+		if (!v) {
+			l->oom = 1;
+			return;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	judge_verdict *x = &l->v[l->n];
+	x->id = verdict;
+	x->expected = strdup(expected);
+	x->found = strdup(found);
+	if (!x->expected || !x->found) {
+		free(x->expected);
+		free(x->found);
+		l->oom = 1;
+		return;
+	}
+	l->n++;
+}
+
+int judge_collect(judge *j, const judge_case *c, uint64_t case_key, uint8_t *img, uint64_t len,
+		  const uint64_t *page_id, judge_verdicts *out)
+{
+	int n = page_id ? judge_image_ids(j, c, case_key, img, len, page_id, judge_verdicts_add, out)
+			: judge_image(j, c, img, len, judge_verdicts_add, out);
+	return n < 0 || out->oom ? -1 : n;
+}
+
+/* Ids the harness gives; every other id an image shows is pager_check's. */
+static int is_model_verdict(const char *id)
+{
+	return !strcmp(id, "I-ATOMIC") || !strcmp(id, "I-DURABLE");
+}
+
+static int is_structural(const char *id)
+{
+	return strcmp(id, "I-OPEN") && strcmp(id, "I-LEAK") && strcmp(id, "I-SILENT") && !is_model_verdict(id);
+}
+
+/* Does the twin show verdict v too (the same id and the same finding)? */
+static int twin_shows(const judge_verdicts *twins, const judge_verdict *v)
+{
+	for (size_t i = 0; twins && i < twins->n; i++) {
+		const judge_verdict *t = &twins->v[i];
+		if (strcmp(t->id, v->id))
+			continue;
+		if (is_structural(v->id) ? !strcmp(t->expected, v->expected) : !strcmp(t->found, v->found))
+			return 1;
+	}
+	return 0;
+}
+
+int judge_fault_verdicts(const judge_verdicts *img, const judge_verdicts *twins, judge_emit_fn fn, void *arg)
+{
+	int n = 0, opened = 1, checked = 0, wrong = 0;
+	for (size_t i = 0; i < img->n; i++) {
+		const judge_verdict *v = &img->v[i];
+		opened &= strcmp(v->id, "I-OPEN") != 0;
+		checked |= is_structural(v->id);
+		if (twin_shows(twins, v))
+			continue;
+		wrong |= is_model_verdict(v->id);
+		n++;
+		if (fn)
+			fn(arg, v->id, v->expected, v->found);
+	}
+	if (opened && !checked && wrong) {
+		n++;
+		if (fn)
+			fn(arg, "I-SILENT", "the fault detected (open fails, or pager_check names it) or a state the model allows",
+			   "the image opens, pager_check finds nothing, and the state differs from the model (see I-ATOMIC / I-DURABLE)");
+	}
 	return n;
 }

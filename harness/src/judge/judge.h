@@ -2,8 +2,8 @@
  *
  * Opens the image with the real pager code over a borrowed simdisk (no copy), runs the
  * structural checker, and compares what recovery found with the model before and after
- * the op in flight: I-OPEN, the pager_check ids, I-ATOMIC, I-DURABLE, I-LEAK, and on an
- * image with a disk fault I-SILENT (the fault went unnoticed and the state is wrong). It does
+ * the op in flight: I-OPEN, the pager_check ids, I-ATOMIC, I-DURABLE, I-LEAK; and for an
+ * image with a disk fault, what the fault changed and I-SILENT (judge_fault_verdicts). It does
  * not choose images (crash.c) nor print (report.c). */
 #ifndef TORNPAGE_JUDGE_H
 #define TORNPAGE_JUDGE_H
@@ -36,9 +36,6 @@ typedef struct judge_case {
 	const model *before;  /* state every acknowledged op established */
 	const model *after;   /* state once the op in flight completes (== before at op ends) */
 	size_t op;            /* index of the op in flight, or JUDGE_NO_OP */
-	int faulted;          /* the image carries a disk fault (dfault.h): an image that opens,
-			       * passes pager_check and still differs from the model (I-ATOMIC,
-			       * I-DURABLE) is also an I-SILENT */
 } judge_case;
 
 /* One violation: the verdict id (a harness id or a pager_check id) and what differed. */
@@ -84,5 +81,37 @@ uint64_t judge_case_key_of(const judge *j, size_t op, uint64_t before_digest, ui
  * is judged in full. The caches are bounded (memory O(1) in the number of states). */
 int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *img, uint64_t len,
 		    const uint64_t *page_id, judge_emit_fn emit, void *arg);
+
+/* ---- images with a disk fault (crash --faults, dfault.h) ----
+ * A faulty image is judged next to its *twin*: the same crash image without the fault
+ * (for torn garbage, both twins: the unit old and new). A verdict the twin shows too is
+ * the crash's, not the fault's (`tornpage crash` without --faults reports it) and is set
+ * aside: the same id, and the same finding (model verdicts and I-OPEN, I-LEAK: the same
+ * "found"; pager_check ids: the same place). The rest is what the fault did: the pager
+ * *detected* it when that includes I-OPEN (the file does not open) or a pager_check id
+ * (the checker names the damage); when the image opened, pager_check found nothing at
+ * all, and an I-ATOMIC or I-DURABLE remains (a committed page gone, an older commit
+ * restored, a freed page or id back, a page two owners hold), the corruption is
+ * *silent*: I-SILENT is emitted after them. */
+typedef struct judge_verdict {
+	const char *id;       /* static (verdicts.def or pager_invariants) */
+	char *expected, *found;
+} judge_verdict;
+typedef struct judge_verdicts {
+	judge_verdict *v;
+	size_t n, cap;
+	int oom;              /* a verdict could not be kept */
+} judge_verdicts;
+void judge_verdicts_clear(judge_verdicts *l); /* n = 0, memory kept */
+void judge_verdicts_free(judge_verdicts *l);
+/* A judge_emit_fn that appends to the judge_verdicts given as arg. */
+void judge_verdicts_add(void *arg, const char *verdict, const char *expected, const char *found);
+/* The verdicts of img appended to out: judge_image_ids, or judge_image when page_id is
+ * NULL. The count, or -1 (ENOMEM). */
+int judge_collect(judge *j, const judge_case *c, uint64_t case_key, uint8_t *img, uint64_t len,
+		  const uint64_t *page_id, judge_verdicts *out);
+/* Emit the faulty image's verdicts its twins' do not show, then I-SILENT when silent (see
+ * above). Returns the count emitted. */
+int judge_fault_verdicts(const judge_verdicts *img, const judge_verdicts *twins, judge_emit_fn emit, void *arg);
 
 #endif

@@ -196,7 +196,7 @@ static void pid_flip(engine *e, uint64_t x, uint64_t delta, uint64_t len)
 int mx_judge_ids(engine *e, const model *before, const model *after, size_t op, uint64_t key, uint8_t *img,
 		 uint64_t len)
 {
-	judge_case jc = {before, after, op, 0};
+	judge_case jc = {before, after, op};
 	mx_fiu.active = 0;
 	return judge_image_ids(&e->j, &jc, key, img, len, e->pid, on_judge, e) < 0 ? -1 : 0;
 }
