@@ -85,8 +85,9 @@ static int known_or_save(crash_out *o, const crash_finding *f)
 	char at[16] = "page";
 	if (o->cfg_unit)
 		snprintf(at, sizeof at, "%u", o->cfg_unit);
-	snprintf(how, sizeof how, "tornpage crash --atomic %s --exhaustive %" PRIu32 " --samples %" PRIu32 " --seed %" PRIu64 " %s",
-		 at, o->exhaustive, o->samples, o->seed, base);
+	snprintf(how, sizeof how, "tornpage crash --atomic %s --exhaustive %" PRIu32 " --samples %" PRIu32 " --seed %" PRIu64 "%s%s %s",
+		 at, o->exhaustive, o->samples, o->seed, f->fault ? " --faults " : "", f->fault ? dfault_mode_name(f->fault->mode) : "",
+		 base);
 	int rc = repro_from_finding(&r, o->log, f, o->cfg_unit, how, msg, sizeof msg);
 	if (rc) {
 		fprintf(stderr, "tornpage crash: --save: %s: %s: %s\n", o->name, sig, msg);
@@ -98,6 +99,7 @@ static int known_or_save(crash_out *o, const crash_finding *f)
 	for (size_t i = 0; i < r.expect.n; i++)
 		if (!repro_signature(sig, sizeof sig, r.expect.s[i], f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step,
 				     f->at.phase, o->log->ops[f->at.op].kind, f->unit_bytes, f->page_size) &&
+		    !repro_signature_add_fault(sig, sizeof sig, f->fault ? f->fclass : NULL) &&
 		    repro_strset_add(o->saved, sig))
 			o->save_err = 1;
 	int w = repro_save(&r, o->save_dir, NULL, path, sizeof path);

@@ -74,11 +74,13 @@ static void on_sync(void *arg, simdisk *d, const simdisk_event *ev, simdisk_phas
 {
 	locator *L = arg;
 	crash_one *c = L->c;
+	if (L->found)
+		return; /* the rest of op K runs for its model only: the point's disk is kept */
 	if (phase == SIMDISK_AFTER_SYNC)
 		c->dlen = simdisk_len(d); /* as crash.c: msync persists the size (lost-size) */
 	if (L->shadowed)
 		dfault_shadow_sync(&c->sh, d, ev, phase);
-	if (!L->armed || L->found || c->phase == CRASH_END_OF_OP)
+	if (!L->armed || c->phase == CRASH_END_OF_OP)
 		return;
 	if ((phase == SIMDISK_BEFORE_SYNC) != (c->phase == CRASH_BEFORE_SYNC))
 		return;

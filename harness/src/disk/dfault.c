@@ -167,6 +167,24 @@ void dfault_corrupt(const dfault *f, uint8_t *buf, size_t n)
 	}
 }
 
+int dfault_equal(const dfault *a, const dfault *b)
+{
+	if (a->mode != b->mode)
+		return 0;
+	switch (a->mode) {
+	case DFAULT_TORN_GARBAGE:
+	case DFAULT_ROT:
+		return a->unit == b->unit && a->fill == b->fill &&
+		       ((a->fill != DFAULT_FILL_SEEDED && a->fill != DFAULT_FILL_FLIP) || a->arg == b->arg);
+	case DFAULT_MISDIRECT:
+		return a->sync == b->sync && a->unit == b->unit && a->target == b->target;
+	case DFAULT_LYING_SYNC:
+		return a->sync == b->sync;
+	default:
+		return 1;
+	}
+}
+
 int dfault_format(const dfault *f, char *out, size_t n)
 {
 	int w;

@@ -54,6 +54,8 @@ typedef struct dfault {
 	uint32_t sync;      /* misdirect, lying-sync: run-wide index of the sync that misbehaved */
 } dfault;
 
+/* The same fault (the fields its mode uses). */
+int dfault_equal(const dfault *a, const dfault *b);
 /* Torn garbage and rot: write the faulty bytes into buf, the unit's n bytes (for a flip
  * they must hold the unit's bytes on the disk; a bit past n*8 flips nothing). */
 void dfault_corrupt(const dfault *f, uint8_t *buf, size_t n);

@@ -179,8 +179,19 @@ int repro_finding_signature(char *out, size_t n, const oplog *log, const crash_f
 {
 	if (f->at.op >= log->nops)
 		return -1;
-	return repro_signature(out, n, f->verdict, f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step,
-			       f->at.phase, log->ops[f->at.op].kind, f->unit_bytes, f->page_size);
+	if (repro_signature(out, n, f->verdict, f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step, f->at.phase,
+			    log->ops[f->at.op].kind, f->unit_bytes, f->page_size))
+		return -1;
+	return f->fault ? repro_signature_add_fault(out, n, f->fclass) : 0;
+}
+
+int repro_signature_add_fault(char *out, size_t n, const char *fclass)
+{
+	if (!fclass || !*fclass)
+		return 0;
+	size_t l = strlen(out);
+	int w = snprintf(out + l, n - l, ":%s", fclass);
+	return w < 0 || (size_t)w >= n - l ? -1 : 0;
 }
 
 int repro_fault_signature(char *out, size_t n, const char *verdict, const char *point, repro_mode mode,
@@ -213,8 +224,14 @@ int repro_copy(repro *dst, const repro *src)
 	dst->units = NULL;
 	dst->point = NULL;
 	dst->expect = (repro_strset){0};
+	dst->dev = NULL;
 	if (repro_copy_log(&dst->log, &src->log))
 		goto fail;
+	if (src->ndev) {
+		if (!(dst->dev = malloc(src->ndev * sizeof *dst->dev)))
+			goto fail;
+		memcpy(dst->dev, src->dev, src->ndev * sizeof *dst->dev);
+	}
 	if (src->nnotes && !(dst->notes = calloc(src->nnotes, sizeof *dst->notes)))
 		goto fail;
 	for (; dst->nnotes < src->nnotes; dst->nnotes++)
@@ -266,6 +283,11 @@ int repro_equal(const repro *a, const repro *b)
 		for (size_t i = 0; i < a->nunits; i++)
 			if (a->units[i] != b->units[i])
 				return 0;
+		if (!dfault_equal(&a->df, &b->df) || a->ndev != b->ndev)
+			return 0;
+		for (size_t i = 0; i < a->ndev; i++)
+			if (a->dev[i] != b->dev[i])
+				return 0;
 	} else if (a->kind == REPRO_FAULT) {
 		if (strcmp(a->point ? a->point : "", b->point ? b->point : "") || a->hit != b->hit || a->mode != b->mode ||
 		    a->err != b->err || a->lost_writes != b->lost_writes || a->seed != b->seed)
@@ -281,6 +303,7 @@ void repro_free(repro *r)
 		free(r->notes[i]);
 	free(r->notes);
 	free(r->units);
+	free(r->dev);
 	free(r->point);
 	repro_strset_free(&r->expect);
 	memset(r, 0, sizeof *r);
@@ -394,6 +417,15 @@ int repro_from_finding(repro *out, const oplog *log, const crash_finding *f, uin
 		r->units[r->nunits++] = f->units[i];
 	if (r->nunits)
 		qsort(r->units, r->nunits, sizeof *r->units, repro_unit_cmp);
+	if (f->fault) {
+		r->df = *f->fault;
+		if (f->ndev && !(r->dev = malloc(f->ndev * sizeof *r->dev)))
+			goto done;
+		for (size_t i = 0; i < f->ndev; i++)
+			r->dev[r->ndev++] = f->dev[i];
+		if (r->ndev)
+			qsort(r->dev, r->ndev, sizeof *r->dev, repro_unit_cmp);
+	}
 	/* The expect set is what this image gives. */
 	char ids[200];
 	int e = expect_what_it_gives(r, &res, f->verdict, "the finding's first image", how, ids, sizeof ids, msg, msglen);
@@ -403,6 +435,10 @@ int repro_from_finding(repro *out, const oplog *log, const crash_finding *f, uin
 	}
 	repro_crash_summary(note, sizeof note, ids, res.step, r->phase, log->ops[r->op].kind, r->unit,
 			    (size_t)1 << log->page_log2);
+	if (f->fault) {
+		size_t l = strlen(note);
+		snprintf(note + l, sizeof note - l, ", disk fault %s", f->fclass);
+	}
 	if (repro_note_add(r, note, strlen(note)) || origin_and_verdict_notes(r, log, r->op, how, &res, note, sizeof note))
 		goto done;
 	rc = 0;

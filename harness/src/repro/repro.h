@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "crash/crash.h"
+#include "disk/dfault.h"
 #include "matrix/matrix.h"
 #include "ops/oplog.h"
 
@@ -61,6 +62,11 @@ typedef struct repro {
 	int err;                 /* errno value injected */
 	int lost_writes;         /* a failed sync loses units (simdisk_fail_sync) */
 	uint64_t seed;           /* lost-writes seed */
+	/* #! disk-fault MODE ... (crash cases only; mode DFAULT_NONE: no line) */
+	dfault df;               /* the disk fault on the crash image (dfault.h) */
+	uint64_t *dev;           /* lying-sync: units that took the bytes the device held, ascending */
+	size_t ndev;
+	uint32_t df_line;        /* line of the disk-fault directive */
 	/* #! expect ID... (empty: ok) */
 	repro_strset expect;
 	uint32_t case_line;      /* line of the crash/fault directive */
@@ -100,6 +106,11 @@ int repro_errno_value(const char *name);
 int repro_signature(char *out, size_t n, const char *verdict, const char *step, crash_phase phase,
 		    oplog_kind kind, uint32_t unit_bytes, size_t page_size);
 int repro_finding_signature(char *out, size_t n, const oplog *log, const crash_finding *f);
+/* A crash signature of an image with a disk fault: ":" and the fault's class appended
+ * (crash_fault_class: "rot/meta", "lying-sync/meta", "lost-size"), e.g.
+ * I-OPEN@pager/commit/sb_sync:after-sync:alloc:512:rot/superblock. fclass NULL or "":
+ * unchanged. 0, or -1 when out (n bytes, holding a signature) is too small. */
+int repro_signature_add_fault(char *out, size_t n, const char *fclass);
 int repro_fault_signature(char *out, size_t n, const char *verdict, const char *point, repro_mode mode,
 			  oplog_kind kind);
 const char *repro_mode_name(repro_mode m); /* "once", "persist" */

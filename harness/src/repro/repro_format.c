@@ -27,6 +27,7 @@ typedef struct rparser {
 	size_t header_line;   /* line of each directive seen (0: none yet) */
 	size_t atomic_line;
 	size_t case_line;     /* the crash or fault line */
+	size_t df_line;       /* the disk-fault line */
 	size_t expect_ok_line;   /* "#! expect ok" */
 	size_t expect_any_line;  /* the first "#! expect ID" */
 } rparser;
@@ -109,6 +110,52 @@ int repro_unit_cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* Parse a unit list (comma- and/or blank-separated decimals in t[0..n)) into *list
+ * (sorted, distinct). 0, or -1 after one diagnostic (what names the directive). */
+static int unit_list(rparser *p, const char *what, const tok *t, size_t n, uint64_t **list, size_t *count)
+{
+	char s[160];
+	uint64_t v;
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *c = t[i].s, *e = t[i].s + t[i].n;
+		while (c < e) {
+			const char *comma = memchr(c, ',', (size_t)(e - c));
+			const char *pe = comma ? comma : e;
+			tok piece = {c, (size_t)(pe - c)};
+			if (piece.n) {
+				if (tok_u64(&piece, &v)) {
+					BAD(p, "%s: bad unit '%s' in the list (want decimal unit indexes, comma-separated)", what,
+					    show(s, sizeof s, piece.s, piece.n));
+					return -1;
+				}
+				if ((*count & (*count - 1)) == 0) {
+					uint64_t *l = realloc(*list, (*count ? *count * 2 : 4) * sizeof *l);
+					if (!l) {
+						p->oom = 1;
+						return -1;
+					}
+					*list = l;
+				}
+				(*list)[(*count)++] = v;
+			}
+			c = comma ? comma + 1 : e;
+		}
+	}
+	if (!*count) {
+		BAD(p, "%s: empty unit list", what);
+		return -1;
+	}
+	qsort(*list, *count, sizeof **list, repro_unit_cmp);
+	for (size_t k = 1; k < *count; k++) {
+		if ((*list)[k] == (*list)[k - 1]) {
+			BAD(p, "%s: unit %" PRIu64 " is listed twice", what, (*list)[k]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int add_unit(rparser *p, uint64_t u)
@@ -300,6 +347,85 @@ static void dir_fault(rparser *p, const tok *t, size_t n)
 	p->case_line = p->line;
 }
 
+static const char usage_df[] =
+	"want 'disk-fault torn-garbage unit U seeded S|zeros|ones', 'disk-fault rot unit U flip B|zeros', "
+	"'disk-fault misdirect sync N unit U to T', 'disk-fault lying-sync sync N [device U,U,...]' or "
+	"'disk-fault lost-size'";
+
+/* #! disk-fault MODE ...: the disk fault on a crash case's image (docs/repro.md). */
+static void dir_disk_fault(rparser *p, const tok *t, size_t n)
+{
+	repro *r = p->r;
+	char s[160];
+	dfault f = {DFAULT_NONE, 0, 0, 0, 0, 0};
+	uint64_t v;
+	if (p->df_line) {
+		BAD(p, "disk-fault: one per reproducer, and line %zu already has one", p->df_line);
+		return;
+	}
+	if (n < 2 || dfault_mode_parse(t[1].s, t[1].n, &f.mode) || f.mode == DFAULT_NONE) {
+		BAD(p, "disk-fault: unknown mode '%s'; %s", n < 2 ? "" : show(s, sizeof s, t[1].s, t[1].n), usage_df);
+		return;
+	}
+	switch (f.mode) {
+	case DFAULT_TORN_GARBAGE:
+	case DFAULT_ROT: {
+		int torn = f.mode == DFAULT_TORN_GARBAGE;
+		if (n < 5 || !tok_is(&t[2], "unit") || tok_u64(&t[3], &f.unit)) {
+			BAD(p, "disk-fault: %s", usage_df);
+			return;
+		}
+		if (torn && tok_is(&t[4], "seeded") && n == 6 && !tok_u64(&t[5], &v)) {
+			f.fill = DFAULT_FILL_SEEDED;
+			f.arg = v;
+		} else if (!torn && tok_is(&t[4], "flip") && n == 6 && !tok_u64(&t[5], &v)) {
+			f.fill = DFAULT_FILL_FLIP;
+			f.arg = v;
+		} else if (tok_is(&t[4], "zeros") && n == 5) {
+			f.fill = DFAULT_FILL_ZEROS;
+		} else if (torn && tok_is(&t[4], "ones") && n == 5) {
+			f.fill = DFAULT_FILL_ONES;
+		} else {
+			BAD(p, "disk-fault: %s: bad fill '%s' (want %s)", dfault_mode_name(f.mode), show(s, sizeof s, t[4].s, t[4].n),
+			    torn ? "seeded S, zeros or ones" : "flip B or zeros");
+			return;
+		}
+		break;
+	}
+	case DFAULT_MISDIRECT:
+		if (n != 8 || !tok_is(&t[2], "sync") || tok_u64(&t[3], &v) || v > UINT32_MAX || !tok_is(&t[4], "unit") ||
+		    tok_u64(&t[5], &f.unit) || !tok_is(&t[6], "to") || tok_u64(&t[7], &f.target)) {
+			BAD(p, "disk-fault: %s", usage_df);
+			return;
+		}
+		f.sync = (uint32_t)v;
+		if (f.target == f.unit) {
+			BAD(p, "disk-fault: misdirect: unit %" PRIu64 " written to itself is not misdirected", f.unit);
+			return;
+		}
+		break;
+	case DFAULT_LYING_SYNC:
+		if (n < 4 || !tok_is(&t[2], "sync") || tok_u64(&t[3], &v) || v > UINT32_MAX ||
+		    (n > 4 && (!tok_is(&t[4], "device") || n < 6))) {
+			BAD(p, "disk-fault: %s", usage_df);
+			return;
+		}
+		f.sync = (uint32_t)v;
+		if (n > 4 && unit_list(p, "disk-fault: device", t + 5, n - 5, &r->dev, &r->ndev))
+			return;
+		break;
+	default: /* lost-size */
+		if (n != 2) {
+			BAD(p, "disk-fault: lost-size takes nothing more");
+			return;
+		}
+		break;
+	}
+	r->df = f;
+	p->df_line = p->line;
+	r->df_line = (uint32_t)(p->line > UINT32_MAX ? UINT32_MAX : p->line);
+}
+
 static void dir_expect(rparser *p, const tok *t, size_t n)
 {
 	char s[160], id[64];
@@ -399,8 +525,11 @@ static void directive(rparser *p, const char *s, size_t n)
 		dir_fault(p, t, nt);
 	} else if (tok_is(&t[0], "expect")) {
 		dir_expect(p, t, nt);
+	} else if (tok_is(&t[0], "disk-fault")) {
+		dir_disk_fault(p, t, nt);
 	} else {
-		BAD(p, "unknown directive '%s' (want tornpage, atomic, crash, fault or expect)", show(sh, sizeof sh, t[0].s, t[0].n));
+		BAD(p, "unknown directive '%s' (want tornpage, atomic, crash, fault, disk-fault or expect)",
+		    show(sh, sizeof sh, t[0].s, t[0].n));
 	}
 }
 
@@ -484,6 +613,8 @@ int repro_parse(const char *name, const char *text, size_t len, repro *out, oplo
 			bad_at(&p, at, "no '#! crash ...' or '#! fault ...' line: a reproducer holds one case");
 		if (!p.expect_ok_line && !p.expect_any_line)
 			bad_at(&p, at, "no '#! expect ...' line (write '#! expect ok' when nothing should be found)");
+		if (p.df_line && out->kind == REPRO_FAULT)
+			bad_at(&p, p.df_line, "disk-fault: only a crash case takes a disk fault");
 	}
 	out->case_line = (uint32_t)(p.case_line > UINT32_MAX ? UINT32_MAX : p.case_line);
 	if (p.oom || p.bad) {
@@ -616,6 +747,16 @@ char *repro_format(const repro *r)
 		for (size_t i = 0; i < r->nunits; i++)
 			sb_printf(&b, "%s%" PRIu64, i ? "," : "", r->units[i]);
 		sb_printf(&b, "\n");
+		if (r->df.mode != DFAULT_NONE) {
+			char what[160];
+			dfault_format(&r->df, what, sizeof what);
+			sb_printf(&b, "#! disk-fault %s", what);
+			if (r->ndev)
+				sb_printf(&b, " device ");
+			for (size_t i = 0; i < r->ndev; i++)
+				sb_printf(&b, "%s%" PRIu64, i ? "," : "", r->dev[i]);
+			sb_printf(&b, "\n");
+		}
 	} else if (r->kind == REPRO_FAULT) {
 		const char *en = repro_errno_name(r->err);
 		sb_printf(&b, "#! fault %s hit %" PRIu64 " mode %s errno %s", r->point ? r->point : "?", r->hit,
@@ -643,8 +784,9 @@ char *repro_format(const repro *r)
 
 void repro_renumber(repro *r, size_t nnotes)
 {
-	/* header, notes, atomic, case, expect lines (at least "expect ok"), oplog header */
-	size_t first = 1 + nnotes + 1 + 1 + (r->expect.n ? r->expect.n : 1) + 1 + 1;
+	/* header, notes, atomic, case, disk-fault, expect lines (at least "expect ok"), oplog header */
+	size_t first = 1 + nnotes + 1 + 1 + (r->kind == REPRO_CRASH && r->df.mode != DFAULT_NONE) +
+		       (r->expect.n ? r->expect.n : 1) + 1 + 1;
 	for (size_t k = 0; k < r->log.nops; k++) {
 		size_t line = first + k;
 		r->log.ops[k].line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;

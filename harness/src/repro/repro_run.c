@@ -114,6 +114,49 @@ static void print_page_units(FILE *f, const crash_one *c, const repro *r, uint64
 	}
 }
 
+/* What the disk fault did, in words (dfault.c's rules). */
+static void disk_fault_story(FILE *f, const repro *r, const crash_one *c)
+{
+	const dfault *d = &r->df;
+	char what[160];
+	dfault_format(d, what, sizeof what);
+	fprintf(f, "disk fault: %s (%s)\n", what, c->fclass);
+	switch (d->mode) {
+	case DFAULT_TORN_GARBAGE:
+		fprintf(f, "  unit %" PRIu64 " was being written when the power failed and holds %s instead of its old or new bytes\n",
+			d->unit, d->fill == DFAULT_FILL_ZEROS ? "zeros" : d->fill == DFAULT_FILL_ONES ? "0xFF bytes" : "seeded garbage");
+		break;
+	case DFAULT_ROT:
+		if (d->fill == DFAULT_FILL_FLIP)
+			fprintf(f, "  unit %" PRIu64 " of the durable image reads back with bit %" PRIu64 " flipped (byte %" PRIu64
+				   " of the file, bit %" PRIu64 ")\n", d->unit, d->arg, d->unit * c->unit + d->arg / 8, d->arg % 8);
+		else
+			fprintf(f, "  unit %" PRIu64 " of the durable image reads back as zeros\n", d->unit);
+		break;
+	case DFAULT_MISDIRECT:
+		fprintf(f, "  sync #%" PRIu32 " wrote unit %" PRIu64 "'s new bytes at unit %" PRIu64 "; unit %" PRIu64
+			   " kept its old bytes%s\n", d->sync, d->unit, d->target, d->unit,
+			dfault_shadow_active(&c->sh) ? "" : " (healed by a later sync, or not reached: no effect here)");
+		break;
+	case DFAULT_LYING_SYNC:
+		fprintf(f, "  sync #%" PRIu32 " returned before the units it wrote were durable; until the next sync each may or may not be on disk%s\n",
+			d->sync, dfault_shadow_active(&c->sh) ? "" : " (a later sync completed, or not reached: no effect here)");
+		for (size_t i = 0; i < r->ndev; i++)
+			fprintf(f, "  unit %" PRIu64 " reached disk with the bytes the sync wrote\n", r->dev[i]);
+		break;
+	case DFAULT_LOST_SIZE:
+		if (c->img_len < c->len)
+			fprintf(f, "  the file's last size change is not durable yet: the image is %" PRIu64 " bytes, not %" PRIu64 "\n",
+				c->img_len, c->len);
+		else
+			fprintf(f, "  no size change pending at this point: no effect\n");
+		break;
+	default:
+		break;
+	}
+	fprintf(f, "  (the verdicts below are what the fault changed: the same image without it is judged too, and what it shows is set aside)\n");
+}
+
 static void crash_story(FILE *f, const repro *r, const crash_one *c, const repro_result *res)
 {
 	char at[16];
@@ -122,6 +165,8 @@ static void crash_story(FILE *f, const repro *r, const crash_one *c, const repro
 		fprintf(f, " #%" PRIu32 " %s", c->sync, c->step ? c->step : "?");
 	fprintf(f, ", atomic %s (%" PRIu32 "-byte units, %zu-byte pages)\n", repro_atomic_name(r->unit, at, sizeof at),
 		c->unit, c->ps);
+	if (r->df.mode != DFAULT_NONE)
+		disk_fault_story(f, r, c);
 	fprintf(f, "ops:\n");
 	for (size_t k = 0; k <= r->op && k < r->log.nops; k++)
 		story_op(f, &r->log, k, k == r->op);
@@ -200,8 +245,8 @@ static void verdict_story(FILE *f, const repro *r, const repro_result *res)
 static int crash_run_one(const repro *r, repro_result *res, FILE *story)
 {
 	crash_one c;
-	int rc = crash_one_locate(&c, &r->log, r->unit, r->op, r->phase, r->has_sync ? r->sync : 0, 0, res->why,
-				  sizeof res->why);
+	int rc = crash_one_locate_fault(&c, &r->log, r->unit, r->op, r->phase, r->has_sync ? r->sync : 0, 0, &r->df,
+					res->why, sizeof res->why);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
@@ -222,15 +267,16 @@ static int crash_run_one(const repro *r, repro_result *res, FILE *story)
 		return 0;
 	}
 	collector col = {res, r->op, 0};
-	int j = crash_one_judge(&c, r->units, r->nunits, on_crash_verdict, &col);
+	int j = crash_one_judge_ex(&c, r->units, r->nunits, r->dev, r->ndev, on_crash_verdict, &col);
 	if (j == -1 || col.oom) {
 		crash_one_free(&c);
 		return -1;
 	}
 	if (j == -2) {
 		uint64_t nunits = (c.len + c.unit - 1) / c.unit;
-		snprintf(res->why, sizeof res->why, "a persisted unit is past the end of the file (%" PRIu64 " units of %" PRIu32
-			 " bytes at the crash point)", nunits, c.unit);
+		snprintf(res->why, sizeof res->why, "a persisted or faulty unit is past the end of the file (%" PRIu64
+			 " units of %" PRIu32 " bytes at the crash point), or a device unit is not one the lying sync wrote",
+			 nunits, c.unit);
 	} else {
 		res->reached = 1;
 	}
@@ -239,11 +285,11 @@ static int crash_run_one(const repro *r, repro_result *res, FILE *story)
 		oplog_kind kind = r->log.ops[r->op].kind;
 		for (size_t i = 0; i < r->expect.n; i++)
 			if (!repro_signature(sig, sizeof sig, r->expect.s[i], c.step, r->phase, kind, c.unit, c.ps) &&
-			    repro_strset_add(&res->sigs, sig))
+			    !repro_signature_add_fault(sig, sizeof sig, c.fclass) && repro_strset_add(&res->sigs, sig))
 				rc = -1;
 		for (size_t i = 0; i < res->found.n; i++)
 			if (!repro_signature(sig, sizeof sig, res->found.s[i], c.step, r->phase, kind, c.unit, c.ps) &&
-			    repro_strset_add(&res->found_sigs, sig))
+			    !repro_signature_add_fault(sig, sizeof sig, c.fclass) && repro_strset_add(&res->found_sigs, sig))
 				rc = -1;
 	}
 	res->status = res->reached && repro_strset_equal(&res->found, &r->expect) ? REPRO_SAME : REPRO_DIFFERS;
