@@ -22,6 +22,12 @@
  *    offset; a unit whose key is absent is dropped. If the moved units do not keep the
  *    verdicts, the original unit numbers are tried too. With units larger than a page
  *    only the original numbers are used (a unit spans pages that need not move together).
+ *  - A disk fault (#! disk-fault) follows the same way: a torn or rotten unit, a
+ *    misdirected unit and its target, and a lying sync's device units by page key; the
+ *    sync of a misdirect or lying-sync fault by its op (which is kept, as op K is) and its
+ *    index within that op. A candidate where a faulty unit's key is gone is rejected. Each
+ *    candidate is located once without the fault (to learn where its syncs and pages
+ *    are) and once with it.
  *  - Then ddmin over the persisted units of the final log (judging only, no replay).
  * Cost: ddmin asks O(n^2) candidates in the worst case, O(n log n) typically; each is a
  * replay of at most K ops and one image judged. */
@@ -134,6 +140,17 @@ typedef struct shrinker {
 	uint64_t *units;
 	uint64_t tests, relocated;
 	int oom;
+	/* the disk fault, if any (mode DFAULT_NONE: none) */
+	dfault df;
+	size_t fop;              /* misdirect, lying-sync: the op of the faulty sync ... */
+	uint32_t frel;           /* ... and the sync's index within it */
+	orig_unit fu, ft;        /* the faulty unit (torn, rot, misdirect) and the target */
+	orig_unit *odev;         /* lying-sync: the device units */
+	size_t nodev;
+	size_t *newidx;          /* scratch: per input op, its index in the candidate */
+	dfault best_df;
+	uint64_t *best_dev;
+	size_t nbest_dev;
 } shrinker;
 
 typedef struct found_set {
@@ -188,11 +205,12 @@ static size_t sort_unique(uint64_t *u, size_t n)
 }
 
 /* Does c's image with units[0..n) show every expected verdict? 1, 0, or -1. */
-static int judge_keeps(shrinker *s, crash_one *c, const uint64_t *units, size_t n)
+static int judge_keeps_dev(shrinker *s, crash_one *c, const uint64_t *units, size_t n, const uint64_t *dev,
+			   size_t ndev)
 {
 	found_set f = {{0}, 0};
 	s->tests++;
-	int j = crash_one_judge(c, units, n, collect, &f);
+	int j = crash_one_judge_ex(c, units, n, dev, ndev, collect, &f);
 	int rc;
 	if (j == -1 || f.oom)
 		rc = -1;
@@ -206,6 +224,74 @@ static int judge_keeps(shrinker *s, crash_one *c, const uint64_t *units, size_t 
 	}
 	repro_strset_free(&f.ids);
 	return rc;
+}
+
+static int judge_keeps(shrinker *s, crash_one *c, const uint64_t *units, size_t n)
+{
+	return judge_keeps_dev(s, c, units, n, s->best_dev, s->nbest_dev);
+}
+
+/* Where an original unit is in a located candidate: its page by key, the same offset;
+ * UINT64_MAX when the key is gone (or past the file). */
+static uint64_t moved_unit(const shrinker *s, const orig_unit *o, const crash_one *one, const oplog *log)
+{
+	uint64_t nunits = (one->len + one->unit - 1) / one->unit;
+	if (s->unit > s->ps)
+		return o->unit < nunits ? o->unit : UINT64_MAX;
+	for (uint64_t pg = 0; pg < one->npages; pg++) {
+		if (keys_equal(&o->key, &one->keys[pg], s->log, log)) {
+			uint64_t u = (pg * s->ps + o->off) / s->unit;
+			return u < nunits ? u : UINT64_MAX;
+		}
+	}
+	return UINT64_MAX;
+}
+
+/* The input's disk fault in a candidate located (without it) as one: into *f and the
+ * device units into s->units + at (returned count, SIZE_MAX: the fault cannot move). */
+static size_t move_fault(shrinker *s, const crash_one *one, const oplog *log, dfault *f, uint64_t *dev)
+{
+	*f = s->df;
+	switch (f->mode) {
+	case DFAULT_TORN_GARBAGE:
+	case DFAULT_ROT:
+		if ((f->unit = moved_unit(s, &s->fu, one, log)) == UINT64_MAX)
+			return SIZE_MAX;
+		return 0;
+	case DFAULT_MISDIRECT:
+	case DFAULT_LYING_SYNC: {
+		size_t nf = s->newidx[s->fop];
+		if (nf > one->op)
+			return SIZE_MAX;
+		f->sync = one->op_sync0[nf] + s->frel;
+		if (f->mode == DFAULT_MISDIRECT) {
+			f->unit = moved_unit(s, &s->fu, one, log);
+			f->target = moved_unit(s, &s->ft, one, log);
+			return f->unit == UINT64_MAX || f->target == UINT64_MAX || f->unit == f->target ? SIZE_MAX : 0;
+		}
+		size_t n = 0;
+		for (size_t i = 0; i < s->nodev; i++) {
+			uint64_t u = moved_unit(s, &s->odev[i], one, log);
+			if (u == UINT64_MAX)
+				return SIZE_MAX;
+			dev[n++] = u;
+		}
+		return sort_unique(dev, n);
+	}
+	default:
+		return 0;
+	}
+}
+
+/* An input unit as (page key, offset) at the input's crash point (one). */
+static orig_unit orig_of(const shrinker *s, const crash_one *one, uint64_t u)
+{
+	orig_unit o;
+	uint64_t byte = u * s->unit, pg = byte / s->ps;
+	o.unit = u;
+	o.off = byte - pg * s->ps;
+	o.key = pg < one->npages ? one->keys[pg] : (crash_page_key){CRASH_KEY_PAGE, 0, 0, pg};
+	return o;
 }
 
 /* Build the candidate log of the kept ops (closure applied). 0, 1 invalid (op K lost),
@@ -243,6 +329,8 @@ static int build_log(shrinker *s, const size_t *c, size_t k, oplog *out, size_t 
 		}
 		if (i == s->K)
 			*newK = idx;
+		if (s->newidx)
+			s->newidx[i] = idx;
 		idx++;
 		char line[128];
 		const char *h = op->handle < log->nhandles ? log->handles[op->handle] : "";
@@ -292,6 +380,34 @@ static int test_ops(void *arg, const size_t *c, size_t k)
 		rc = 0;
 		goto done;
 	}
+	dfault df = s->df;
+	size_t ndev = 0;
+	uint64_t *dev = NULL;
+	if (s->df.mode != DFAULT_NONE) {
+		/* The fault where the candidate has it, then the point located again with it. */
+		if (!(dev = malloc((s->nodev ? s->nodev : 1) * sizeof *dev))) {
+			rc = -1;
+			goto done;
+		}
+		ndev = move_fault(s, &one, &log, &df, dev);
+		crash_one_free(&one);
+		if (ndev == SIZE_MAX) {
+			free(dev);
+			oplog_free(&log);
+			return 0;
+		}
+		rc = crash_one_locate_fault(&one, &log, s->in->unit, K, s->in->phase, s->rel_sync, 1, &df, msg, sizeof msg);
+		if (rc) {
+			free(dev);
+			oplog_free(&log);
+			return rc < 0 ? -1 : 0;
+		}
+	}
+	/* Judge with these device units (the best's are what judge_keeps uses). */
+	uint64_t *keep_dev = s->best_dev;
+	size_t keep_ndev = s->nbest_dev;
+	s->best_dev = dev;
+	s->nbest_dev = ndev;
 	/* The units moved by page key, then (failing that) the original numbers. */
 	size_t n = 0;
 	uint64_t nunits = (one.len + one.unit - 1) / one.unit;
@@ -319,6 +435,16 @@ static int test_ops(void *arg, const size_t *c, size_t k)
 				s->units[n++] = s->ou[i].unit;
 		rc = judge_keeps(s, &one, s->units, n);
 	}
+	s->best_dev = keep_dev;
+	s->nbest_dev = keep_ndev;
+	if (rc == 1) {
+		free(s->best_dev);
+		s->best_dev = dev;
+		s->nbest_dev = ndev;
+		dev = NULL;
+		s->best_df = df;
+	}
+	free(dev);
 	if (rc == 1) {
 		uint64_t *u = malloc((n ? n : 1) * sizeof *u);
 		if (!u) {
@@ -415,6 +541,9 @@ static void free_shrinker(shrinker *s)
 	free(s->defined);
 	free(s->units);
 	free(s->best_units);
+	free(s->odev);
+	free(s->newidx);
+	free(s->best_dev);
 	oplog_free(&s->best_log);
 }
 
@@ -624,7 +753,8 @@ int shrink_repro(const repro *in, repro *out, shrink_stats *st, char *msg, size_
 	s.last = in->op;
 
 	/* The original: does it show the verdicts, and where are its units? */
-	int l = crash_one_locate(&one, log, in->unit, in->op, in->phase, in->has_sync ? in->sync : 0, 0, msg, msglen);
+	int l = crash_one_locate_fault(&one, log, in->unit, in->op, in->phase, in->has_sync ? in->sync : 0, 0, &in->df,
+				       msg, msglen);
 	if (l) {
 		rc = l < 0 ? -1 : 1;
 		goto done;
@@ -632,6 +762,14 @@ int shrink_repro(const repro *in, repro *out, shrink_stats *st, char *msg, size_
 	have_one = 1;
 	s.step = one.step;
 	s.rel_sync = one.sync - one.op_sync0[in->op];
+	s.df = in->df;
+	s.best_df = in->df;
+	if (in->ndev) {
+		if (!(s.best_dev = malloc(in->ndev * sizeof *s.best_dev)))
+			goto done;
+		memcpy(s.best_dev, in->dev, in->ndev * sizeof *s.best_dev);
+		s.nbest_dev = in->ndev;
+	}
 	int k = judge_keeps(&s, &one, in->units, in->nunits);
 	if (k <= 0) {
 		if (k == 0)
@@ -645,11 +783,39 @@ int shrink_repro(const repro *in, repro *out, shrink_stats *st, char *msg, size_
 	size_t n;
 	if (!s.ou || !s.units || setup_ops(&s, log, &items, &n))
 		goto done;
-	for (size_t i = 0; i < s.nou; i++) {
-		uint64_t u = in->units[i], byte = u * s.unit, pg = byte / s.ps;
-		s.ou[i].unit = u;
-		s.ou[i].off = byte - pg * s.ps;
-		s.ou[i].key = pg < one.npages ? one.keys[pg] : (crash_page_key){CRASH_KEY_PAGE, 0, 0, pg};
+	for (size_t i = 0; i < s.nou; i++)
+		s.ou[i] = orig_of(&s, &one, in->units[i]);
+	if (in->df.mode != DFAULT_NONE) {
+		s.fu = orig_of(&s, &one, in->df.unit);
+		s.ft = orig_of(&s, &one, in->df.target);
+		if (!(s.newidx = calloc(s.last + 1, sizeof *s.newidx)) ||
+		    !(s.odev = calloc(in->ndev ? in->ndev : 1, sizeof *s.odev)))
+			goto done;
+		for (size_t i = 0; i < in->ndev; i++)
+			s.odev[s.nodev++] = orig_of(&s, &one, in->dev[i]);
+		if (in->df.mode == DFAULT_MISDIRECT || in->df.mode == DFAULT_LYING_SYNC) {
+			/* The faulty sync's op is kept, with its handle's definition. */
+			while (s.fop < in->op && one.op_sync0[s.fop + 1] <= in->df.sync)
+				s.fop++;
+			s.frel = in->df.sync - one.op_sync0[s.fop];
+			if (!s.required[s.fop]) {
+				s.required[s.fop] = 1;
+				size_t m = 0;
+				for (size_t i = 0; i < n; i++)
+					if (items[i] != s.fop)
+						items[m++] = items[i];
+				n = m;
+			}
+			size_t h = log->ops[s.fop].handle;
+			if (h < log->nhandles && !s.required[s.def[h]]) {
+				s.required[s.def[h]] = 1;
+				size_t m = 0;
+				for (size_t i = 0; i < n; i++)
+					if (items[i] != s.def[h])
+						items[m++] = items[i];
+				n = m;
+			}
+		}
 	}
 
 	/* The ops after K never run: start from the truncated log (ops 0..K, all kept). */
@@ -674,7 +840,7 @@ int shrink_repro(const repro *in, repro *out, shrink_stats *st, char *msg, size_
 	/* ddmin over the persisted units of the final log. */
 	crash_one_free(&one);
 	have_one = 0;
-	l = crash_one_locate(&one, &s.best_log, in->unit, s.best_K, in->phase, s.rel_sync, 1, msg, msglen);
+	l = crash_one_locate_fault(&one, &s.best_log, in->unit, s.best_K, in->phase, s.rel_sync, 1, &s.best_df, msg, msglen);
 	if (l) {
 		rc = l < 0 ? -1 : 1;
 		goto done;
@@ -709,6 +875,11 @@ int shrink_repro(const repro *in, repro *out, shrink_stats *st, char *msg, size_
 	out->has_sync = in->has_sync || in->phase != CRASH_END_OF_OP;
 	out->units = ubuf;
 	out->nunits = sort_unique(ubuf, nu);
+	out->df = s.best_df;
+	out->dev = s.best_dev;
+	out->ndev = s.nbest_dev;
+	s.best_dev = NULL;
+	s.nbest_dev = 0;
 	out->log = s.best_log;
 	s.best_log = (oplog){0};
 	st->units_after = out->nunits;
