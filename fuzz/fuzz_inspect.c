@@ -18,7 +18,7 @@
 #include "fuzzer.h"
 #include "inputs.h"
 #include "pager_inspect.h"
-#include "report/image.h"
+#include "tornpage/image.h"
 
 static FILE *sink; /* /dev/null: the text writer runs, nothing is kept */
 

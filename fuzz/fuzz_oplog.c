@@ -38,11 +38,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crash/crash.h"
+#include "tornpage/crash.h"
 #include "fuzzer.h"
 #include "inputs.h"
-#include "ops/oplog.h"
-#include "ops/replay.h"
+#include "tornpage/oplog.h"
+#include "tornpage/replay.h"
 
 #ifndef TORNPAGE_SOURCE_DIR
 #define TORNPAGE_SOURCE_DIR "."

@@ -35,7 +35,7 @@
 
 #include "format.h"
 #include "pager.h"
-#include "disk/simdisk.h"
+#include "tornpage/simdisk.h"
 
 #define LOOK_IDS 8          /* existing pages of each kind looked at */
 #define ROLES_MAX (1u << 20) /* page_roles only for files of at most this many pages */

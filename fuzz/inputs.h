@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ops/oplog.h"
+#include "tornpage/oplog.h"
 
 /* ---- fuzz_image: one header byte, then the file ----------------------------------- */
 /* Header byte h < FUZZ_IMAGE_KEEP_LOG2: the page size is 2^(10 + h % 3) (1, 2 or 4 KiB)

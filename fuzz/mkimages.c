@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "inputs.h"
-#include "ops/model.h"
-#include "ops/oplog.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
+#include "tornpage/model.h"
+#include "tornpage/oplog.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
 
 static const char usage[] =
 	"usage: mkimages --from-log LOG LOG2 OUT [MAX] | --wrap IMG OUT | --oplog-input LOG OUT\n";

@@ -12,7 +12,7 @@
 #include "format.h"
 #include "image_ops.h"
 #include "inputs.h"
-#include "ops/oplog.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
 #include "repair.h"
 

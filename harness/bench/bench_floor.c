@@ -30,11 +30,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "crash/crash.h"
+#include "tornpage/crash.h"
 #include "format.h"
-#include "ops/oplog.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
+#include "tornpage/oplog.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
 
 static volatile uint32_t sink; /* keeps the CRCs from being optimised away */
 

@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ops/oplog.h"
+#include "tornpage/oplog.h"
 
 /* Exit codes (docs/cli-contract.md): 0 clean, 1 findings, 2 bad usage, unreadable input
  * or an error of the harness itself (out of memory, a failed write). */

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "repro/baseline.h"
+#include "tornpage/baseline.h"
 #include "cli.h"
-#include "crash/crash.h"
+#include "tornpage/crash.h"
 #include "pager.h"
-#include "ops/replay.h"
-#include "repro/repro.h"
-#include "judge/verdicts.h"
+#include "tornpage/replay.h"
+#include "tornpage/repro.h"
+#include "tornpage/verdicts.h"
 
 static const char usage_text[] =
 	"usage: tornpage crash LOG... [--atomic 512|1024|4096|page] [--exhaustive K] [--samples N]\n"

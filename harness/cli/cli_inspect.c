@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "pager_inspect.h"
-#include "report/image.h"
+#include "tornpage/image.h"
 
 static const char inspect_usage[] =
 	"usage: tornpage inspect [--json FILE] IMAGE...\n\n"

@@ -11,13 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "repro/baseline.h"
+#include "tornpage/baseline.h"
 #include "cli.h"
-#include "matrix/matrix.h"
+#include "tornpage/matrix.h"
 #include "pager.h"
-#include "ops/replay.h"
-#include "report/report.h"
-#include "disk/subsets.h"
+#include "tornpage/replay.h"
+#include "tornpage/report.h"
+#include "tornpage/subsets.h"
 
 static const char matrix_usage[] =
 	"usage: tornpage matrix LOG... [--io simdisk|posix] [--points GLOB[,GLOB]] [--modes once,persist]\n"
@@ -73,6 +73,13 @@ static int output_opt(const cli *c, int o, outputs *out)
 	return o >= O_JSON && o < O_OUTPUTS_END;
 }
 
+/* baseline_sink's diagnostics (--save), prefixed like every matrix error. */
+static void save_diag(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "tornpage matrix: %s\n", msg);
+}
+
 static int write_outputs(const report *r, const outputs *o, const char *cmd)
 {
 	struct {
@@ -81,7 +88,12 @@ static int write_outputs(const report *r, const outputs *o, const char *cmd)
 	} w[] = {{o->json, report_write_json}, {o->junit, report_write_junit}, {o->md, report_write_md}};
 	int rc = 0;
 	for (size_t i = 0; i < 3; i++) {
-		if (w[i].path && report_save(r, w[i].path, w[i].fn)) {
+		if (!w[i].path)
+			continue;
+		/* "-": the report on stdout (the library writes only where it is told) */
+		int bad = !strcmp(w[i].path, "-") ? w[i].fn(r, stdout) || fflush(stdout)
+						  : report_save(r, w[i].path, w[i].fn);
+		if (bad) {
 			fprintf(stderr, "tornpage %s: cannot write %s: %s\n", cmd, w[i].path, strerror(errno));
 			rc = -1;
 		}
@@ -383,6 +395,8 @@ int cli_matrix(int argc, char **argv)
 		sink.base = base_dir ? &base : NULL;
 		sink.unit = cfg.unit;
 		sink.how = how;
+		sink.out = stdout;
+		sink.diag = save_diag;
 		cfg.on_case = baseline_sink_on_case;
 		cfg.on_case_arg = &sink;
 	}

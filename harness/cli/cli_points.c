@@ -4,7 +4,7 @@
 
 #include "cli.h"
 #include "pager.h"
-#include "judge/verdicts.h"
+#include "tornpage/verdicts.h"
 
 static const char points_usage[] =
 	"usage: tornpage points [--md]\n\n"

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "repro/repro.h"
-#include "repro/shrink.h"
+#include "tornpage/repro.h"
+#include "tornpage/shrink.h"
 
 static const char repro_usage[] =
 	"usage: tornpage repro FILE... [-q|--quiet]\n"

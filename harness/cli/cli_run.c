@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "matrix/matrix.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
+#include "tornpage/matrix.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
 
 static const char usage_text[] =
 	"usage: tornpage run LOG... [--io simdisk|posix] [-q|--quiet]\n\n"

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "matrix/matrix.h"
+#include "tornpage/matrix.h"
 
 char support_dir[PATH_MAX];
 

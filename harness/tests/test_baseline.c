@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "repro/baseline.h"
+#include "tornpage/baseline.h"
 #include "support.h"
 
 #define SIG_OPEN "I-OPEN@pager/dircommit/sb_sync:before-sync:palloc:512"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crash/crash.h"
-#include "ops/oplog.h"
+#include "tornpage/crash.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
 
 static oplog parse(const char *text)

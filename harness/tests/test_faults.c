@@ -12,13 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crash/crash.h"
-#include "disk/dfault.h"
-#include "disk/simdisk.h"
-#include "ops/oplog.h"
+#include "crash/crash_one.h"
+#include "tornpage/crash.h"
+#include "tornpage/dfault.h"
+#include "tornpage/simdisk.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
-#include "repro/repro.h"
-#include "repro/shrink.h"
+#include "tornpage/repro.h"
+#include "tornpage/shrink.h"
 
 static oplog parse(const char *text)
 {

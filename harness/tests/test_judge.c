@@ -12,13 +12,13 @@
 
 #include "format.h"
 #include "judge/judge.h"
-#include "ops/model.h"
-#include "ops/oplog.h"
+#include "tornpage/model.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
-#include "disk/subsets.h"
-#include "judge/verdicts.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
+#include "tornpage/subsets.h"
+#include "tornpage/verdicts.h"
 
 /* ---- fixtures ---- */
 

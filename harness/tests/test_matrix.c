@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "matrix/matrix.h"
-#include "ops/oplog.h"
+#include "tornpage/matrix.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
-#include "report/report.h"
-#include "disk/simdisk.h"
+#include "tornpage/report.h"
+#include "tornpage/simdisk.h"
 #include "support.h"
 
 #if TORNPAGE_FIU

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "matrix/matrix.h"
-#include "report/report.h"
+#include "tornpage/matrix.h"
+#include "tornpage/report.h"
 #include "support.h"
 
 static const char LOG_A[] = "create 10\nalloc a\nfill a 7\npalloc p\npwrite p 9\nreopen\npwrite p 11\nfree a\n";

@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "format.h"
-#include "ops/model.h"
-#include "ops/oplog.h"
+#include "tornpage/model.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
 
 typedef struct rig {
 	oplog log;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/oplog.h"
+#include "tornpage/oplog.h"
 
 #ifndef TORNPAGE_SOURCE_DIR
 #define TORNPAGE_SOURCE_DIR "." /* standalone build: run from the repository root */

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "matrix/matrix.h"
-#include "report/report.h"
+#include "tornpage/matrix.h"
+#include "tornpage/report.h"
 #include "support.h"
 
 static const char NASTY[] = "quote \" backslash \\ tab\t nl\n cr\r ctl\x01\x1f amp & lt < gt > apos ' "

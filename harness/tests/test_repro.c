@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "repro/repro.h"
+#include "tornpage/repro.h"
 #include "support.h"
 
 /* Torn page 0 in the directory commit of the first palloc (1 KiB pages, 512-byte

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "repro/shrink.h"
+#include "tornpage/shrink.h"
+#include "crash/crash_one.h"
 #include "support.h"
 
 /* The failure needs items 17 and 42 together (and nothing else). */

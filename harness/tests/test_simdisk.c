@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "pager.h"
-#include "disk/simdisk.h"
-#include "disk/subsets.h"
+#include "tornpage/simdisk.h"
+#include "tornpage/subsets.h"
 
 /* A created, extended and mapped file, as pager_create leaves it. */
 typedef struct fx {

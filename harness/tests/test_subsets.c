@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "disk/subsets.h"
+#include "tornpage/subsets.h"
 
 static uint64_t mask_bits(const uint8_t *mask, size_t n) /* n <= 64 */
 {

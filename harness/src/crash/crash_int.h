@@ -9,12 +9,12 @@
 
 #include <time.h>
 
-#include "crash.h"
-#include "disk/dfault.h"
-#include "disk/simdisk.h"
+#include "tornpage/crash.h"
+#include "tornpage/dfault.h"
+#include "tornpage/simdisk.h"
 #include "format.h"
 #include "judge/judge.h"
-#include "ops/replay.h"
+#include "tornpage/replay.h"
 
 typedef struct crash_faults crash_faults;
 typedef struct variant variant;

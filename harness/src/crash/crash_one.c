@@ -11,15 +11,15 @@
  * builds disk + the cache bytes of the chosen units and calls judge_image with the same
  * case crash_run uses at that point: the verdicts are the ones crash_run would give that
  * image there. It does not enumerate subsets (crash.c) nor print (repro.c). */
-#include "crash.h"
+#include "crash_one.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/replay.h"
-#include "disk/simdisk.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
 
 typedef struct locator {
 	crash_one *c;

@@ -60,14 +60,14 @@
  * The shadow never changes simdisk: the pager reads only the cache, so a disk fault
  * cannot change what the pager does until power fails — the crash loop needs no second
  * pager, only a second view of the disk. */
-#include "dfault.h"
+#include "tornpage/dfault.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "subsets.h"
+#include "tornpage/subsets.h"
 
 static const char *const mode_names[DFAULT_NMODES] = {
 	"none", "torn-garbage", "rot", "misdirect", "lying-sync", "lost-size",

@@ -64,14 +64,14 @@
  *   (3) mapped implies map_len == len and the mapped address is `cache`, which does not
  *       move while mapped (set_len, load and borrow are refused; copy keeps it).
  *   (4) events[0..syncs) are the syncs in order, events[k].index == k. */
-#include "simdisk.h"
+#include "tornpage/simdisk.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pager.h"
-#include "subsets.h"
+#include "tornpage/subsets.h"
 
 struct simdisk {
 	pager_io io;            /* the methods handed to the pager; io.ctx == this */

@@ -32,7 +32,7 @@
  * the same bytes at two places hash differently. An image's identity is
  * base ^ XOR_{i in S} (hash(i, disk_i) ^ hash(i, cache_i)); two different images collide
  * with probability about 2^-64 per pair. */
-#include "subsets.h"
+#include "tornpage/subsets.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -27,8 +27,8 @@
 #include <string.h>
 
 #include "format.h"
-#include "ops/replay.h"
-#include "disk/subsets.h"
+#include "tornpage/replay.h"
+#include "tornpage/subsets.h"
 
 /* ---- judge_image_ids's caches (direct-mapped, bounded) ---- */
 #define MEMO_SLOTS 4096u  /* verdict lists by (read-set key, case) */

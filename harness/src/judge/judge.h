@@ -4,16 +4,16 @@
  * structural checker, and compares what recovery found with the model before and after
  * the op in flight: I-OPEN, the pager_check ids, I-ATOMIC, I-DURABLE, I-LEAK; and for an
  * image with a disk fault, what the fault changed and I-SILENT (judge_fault_verdicts). It does
- * not choose images (crash.c) nor print (report.c). */
+ * not choose images (crash.c) nor print (the CLI does). */
 #ifndef TORNPAGE_JUDGE_H
 #define TORNPAGE_JUDGE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ops/model.h"
-#include "ops/oplog.h"
-#include "disk/simdisk.h"
+#include "tornpage/model.h"
+#include "tornpage/oplog.h"
+#include "tornpage/simdisk.h"
 
 #define JUDGE_NO_OP SIZE_MAX
 

@@ -1,6 +1,6 @@
 /* verdicts.c — the verdict table: harness verdicts and the pager's invariants in one
  * list, for the CLI, the docs and the reproducer parser. */
-#include "verdicts.h"
+#include "tornpage/verdicts.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +9,7 @@
 
 static const verdict_info own[V_COUNT] = {
 #define VERDICT(id, name, cls, meaning) {name, cls, meaning},
-#include "verdicts.def"
+#include "tornpage/verdicts.def"
 #undef VERDICT
 };
 

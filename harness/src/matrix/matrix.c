@@ -1,6 +1,6 @@
 /* matrix.c — the fault-matrix engine's driver: the dry run, the replay with snapshots,
  * the cases of every op (enumeration, ordinals, shards), matrix_run and single-case mode.
- * It does not print nor write reports (report.c, cli_matrix.c). The other parts, and what
+ * It does not print nor write reports (report/, cli_matrix.c). The other parts, and what
  * they share, are listed in matrix_int.h: the fault points (matrix_points.c), one case and
  * its F-* verdicts (matrix_case.c), the continuation (matrix_continue.c), the durable
  * images (matrix_image.c), the fast model checks (matrix_model.c), posix (matrix_io.c).

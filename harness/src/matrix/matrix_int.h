@@ -22,12 +22,12 @@
 #include <time.h>
 
 #include "judge/judge.h"
-#include "matrix.h"
-#include "ops/model.h"
+#include "tornpage/matrix.h"
+#include "tornpage/model.h"
 #include "pager.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
-#include "disk/subsets.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
+#include "tornpage/subsets.h"
 
 /* The points, in table order (the order of pager_fault_points()). */
 enum {

@@ -1,6 +1,6 @@
 /* mcheck.c — the model check after every op, at the cost of what the op changed
  * (mcheck.h says what is compared when). */
-#include "mcheck.h"
+#include "tornpage/mcheck.h"
 
 #include <inttypes.h>
 #include <stdio.h>

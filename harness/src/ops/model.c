@@ -1,5 +1,5 @@
 /* model.c — the oracle's state and its comparison with a live pager. */
-#include "model.h"
+#include "tornpage/model.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* replay.c — ops of a log against a real pager, and the run-mode model check. */
-#include "replay.h"
+#include "tornpage/replay.h"
 
 #include <inttypes.h>
 #include <stdio.h>

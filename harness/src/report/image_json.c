@@ -2,7 +2,7 @@
  * the pager_inspect model as one object per image (schema in docs/inspect.md). CRCs are
  * "0x%08x" strings (as hexdump and the text view show them), page numbers and counts
  * are unsigned integers. */
-#include "report/image.h"
+#include "tornpage/image.h"
 
 #include <inttypes.h>
 #include <json-c/json.h>

@@ -1,7 +1,7 @@
 /* image_text.c — `tornpage inspect` and `tornpage check` as text: one section per
  * structure, each field with the bytes it came from, each verdict beside what it is
  * about. The model is pager_inspect.h; this file only lays it out. */
-#include "report/image.h"
+#include "tornpage/image.h"
 
 #include <inttypes.h>
 #include <stdio.h>

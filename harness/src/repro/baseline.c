@@ -6,7 +6,7 @@
  * that point changed, which `tornpage repro` turns into a failure on its own). A
  * finding of the run is known when its signature is one of them, new otherwise. */
 #define _POSIX_C_SOURCE 200809L
-#include "baseline.h"
+#include "tornpage/baseline.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -282,8 +282,7 @@ void baseline_sink_on_case(void *arg, const oplog *log, const matrix_case *c, co
 
 int baseline_sink_end(baseline_sink *s)
 {
-	FILE *out = s->out ? s->out : stdout;
-	char msg[800], path[4096], how[400];
+	char msg[800], path[4096], how[400], line[5200];
 	const char *base = s->name ? (strrchr(s->name, '/') ? strrchr(s->name, '/') + 1 : s->name) : "?";
 	snprintf(how, sizeof how, "%s %s", s->how ? s->how : "tornpage matrix", base);
 	for (size_t i = 0; i < s->npending; i++) {
@@ -291,17 +290,22 @@ int baseline_sink_end(baseline_sink *s)
 		repro r;
 		int rc = repro_from_fault_case(&r, s->log, &q->c, s->unit, q->first, how, msg, sizeof msg);
 		if (rc) {
-			fprintf(stderr, "tornpage matrix: --save: %s: %s hit %llu: %s\n", base, q->c.point,
-				(unsigned long long)q->c.hit, msg);
+			snprintf(line, sizeof line, "--save: %s: %s hit %llu: %s", base, q->c.point,
+				 (unsigned long long)q->c.hit, msg);
+			if (s->diag)
+				s->diag(s->diag_arg, line);
 			if (rc < 0)
 				s->err = 1;
 		} else {
 			int w = repro_save(&r, s->save_dir, NULL, path, sizeof path);
 			if (w < 0) {
-				fprintf(stderr, "tornpage matrix: --save: %s: %s\n", s->save_dir, strerror(errno));
+				snprintf(line, sizeof line, "--save: %s: %s", s->save_dir, strerror(errno));
+				if (s->diag)
+					s->diag(s->diag_arg, line);
 				s->err = 1;
 			} else {
-				fprintf(out, "%s %s\n", w ? "known  " : "saved  ", path);
+				if (s->out)
+					fprintf(s->out, "%s %s\n", w ? "known  " : "saved  ", path);
 				s->files += w == 0;
 			}
 			repro_free(&r);

@@ -22,8 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/replay.h"
-#include "disk/subsets.h"
+#include "crash/crash_one.h"
+#include "tornpage/replay.h"
+#include "tornpage/subsets.h"
 
 /* ---- string sets ---- */
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "pager.h"
-#include "judge/verdicts.h"
+#include "tornpage/verdicts.h"
 
 /* ---- parsing ---- */
 

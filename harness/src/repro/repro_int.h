@@ -7,7 +7,7 @@
 #ifndef TORNPAGE_REPRO_INT_H
 #define TORNPAGE_REPRO_INT_H
 
-#include "repro.h"
+#include "tornpage/repro.h"
 
 /* Append a note (text without the '#'; one leading blank dropped; control bytes read as
  * '?'). 0 or -1 (ENOMEM). */

@@ -12,8 +12,9 @@
 #include <string.h>
 
 #include "pager.h"
-#include "ops/replay.h"
-#include "disk/simdisk.h"
+#include "crash/crash_one.h"
+#include "tornpage/replay.h"
+#include "tornpage/simdisk.h"
 
 /* ---- replay ---- */
 

@@ -32,12 +32,14 @@
  * Cost: ddmin asks O(n^2) candidates in the worst case, O(n log n) typically; each is a
  * replay of at most K ops and one image judged. */
 #define _POSIX_C_SOURCE 200809L
-#include "shrink.h"
+#include "tornpage/shrink.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "crash/crash_one.h"
 
 /* ---- ddmin ---- */
 

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "matrix/matrix.h"
-#include "ops/oplog.h"
+#include "tornpage/matrix.h"
+#include "tornpage/oplog.h"
 
 #define REPORT_SCHEMA 2
 
@@ -106,7 +106,8 @@ int report_write_table(const report *r, FILE *f);
 int report_write_json(const report *r, FILE *f);
 int report_write_junit(const report *r, FILE *f);
 int report_write_md(const report *r, FILE *f);
-/* Write with one of the writers to a path ("-" = stdout). */
+/* Write with one of the writers to the file at path (created or truncated). The
+ * library never writes to stdout: a caller that wants "-" passes stdout to the writer. */
 int report_save(const report *r, const char *path, int (*writer)(const report *, FILE *));
 
 /* Read a JSON report written by report_write_json (json-c). */

@@ -7,7 +7,7 @@
 
 typedef enum verdict_id {
 #define VERDICT(id, name, cls, meaning) V_##id,
-#include "verdicts.def"
+#include "tornpage/verdicts.def"
 #undef VERDICT
 	V_COUNT
 } verdict_id;

@@ -24,8 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model.h"
-#include "oplog.h"
+#include "tornpage/model.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
 
 typedef struct mcheck {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "oplog.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
 
 typedef struct model_handle {

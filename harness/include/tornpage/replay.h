@@ -5,9 +5,9 @@
 #ifndef TORNPAGE_REPLAY_H
 #define TORNPAGE_REPLAY_H
 
-#include "mcheck.h"
-#include "model.h"
-#include "oplog.h"
+#include "tornpage/mcheck.h"
+#include "tornpage/model.h"
+#include "tornpage/oplog.h"
 #include "pager.h"
 
 typedef struct replay {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "repro.h"
+#include "tornpage/repro.h"
 
 typedef struct shrink_stats {
 	size_t ops_before, ops_after;     /* ops in the log, the create included */

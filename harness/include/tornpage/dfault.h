@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "simdisk.h"
+#include "tornpage/simdisk.h"
 
 typedef enum dfault_mode {
 	DFAULT_NONE = 0,     /* the plain crash model: units are old or new */

@@ -40,7 +40,7 @@ typedef enum oplog_args {
  * OPLOG_PWRITE, OPLOG_PSTAGE, OPLOG_REOPEN, in that order (ops.def). */
 typedef enum oplog_kind {
 #define OPLOG_OP(name, kind, args, meaning) kind,
-#include "ops.def"
+#include "tornpage/ops.def"
 #undef OPLOG_OP
 	OPLOG_KIND_COUNT
 } oplog_kind;

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ops/oplog.h"
+#include "tornpage/oplog.h"
 #include "pager_io.h"
 
 typedef enum matrix_mode { MATRIX_ONCE, MATRIX_PERSIST } matrix_mode;

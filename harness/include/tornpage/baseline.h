@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "repro.h"
+#include "tornpage/repro.h"
 
 typedef struct baseline_entry {
 	char *path;              /* the reproducer file */
@@ -75,7 +75,9 @@ typedef struct baseline_sink {
 	baseline *base;           /* --baseline (loaded with REPRO_FAULT), or NULL */
 	uint32_t unit;            /* --atomic as given (0 = page) */
 	const char *how;          /* the "from:" note's command, e.g. "tornpage matrix --atomic 512" */
-	FILE *out;                /* where "saved FILE" lines go (NULL: stdout) */
+	FILE *out;                /* where "saved FILE" lines go (NULL: nowhere) */
+	oplog_diag_fn diag;       /* why a case could not be saved, one line each (may be NULL) */
+	void *diag_arg;
 	/* private */
 	const oplog *log;         /* the log between begin and end */
 	const char *name;

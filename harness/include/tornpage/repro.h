@@ -15,10 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "crash/crash.h"
-#include "disk/dfault.h"
-#include "matrix/matrix.h"
-#include "ops/oplog.h"
+#include "tornpage/crash.h"
+#include "tornpage/dfault.h"
+#include "tornpage/matrix.h"
+#include "tornpage/oplog.h"
 
 #define REPRO_FORMAT 1
 #define REPRO_SIG_MAX 192 /* a signature fits in this many bytes, NUL included */
