@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "tornpage/version.h"
 
 static const struct command {
 	const char *name;
@@ -29,15 +30,6 @@ static void usage(FILE *f)
 	fprintf(f, "\nOptions: -h, --help (also after a command), --version.\n"
 		   "Exit status: 0 clean, 1 findings, 2 bad usage, unreadable input or an error of the\n"
 		   "harness (out of memory, a failed write) (docs/cli-contract.md).\n");
-}
-
-static const char *version(void)
-{
-#ifdef TORNPAGE_VERSION
-	return TORNPAGE_VERSION;
-#else
-	return "unknown";
-#endif
 }
 
 /* stdout is where every command's product goes: a write that failed anywhere (a full
@@ -71,7 +63,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return finish_stdout(NULL, CLI_OK);
 		case 'V':
-			printf("tornpage %s\n", version());
+			printf("tornpage %s\n", tornpage_version());
 			return finish_stdout(NULL, CLI_OK);
 		default:
 			fprintf(stderr, "tornpage: unknown option '%s' (tornpage --help)\n",
