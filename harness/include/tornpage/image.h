@@ -27,7 +27,8 @@ int image_json_add(image_json *j, const char *name, const pager_inspection *in);
 int image_json_add_error(image_json *j, const char *name, const char *error);
 /* Write the document (pretty, one trailing newline) to f. */
 int image_json_write(const image_json *j, FILE *f);
-/* Write to a path, "-" = stdout; fclose checked. */
+/* Write to the file at path (created or truncated), fclose checked. A caller that wants
+ * stdout passes it to image_json_write. */
 int image_json_save(const image_json *j, const char *path);
 void image_json_free(image_json *j);
 

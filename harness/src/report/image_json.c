@@ -336,8 +336,6 @@ int image_json_write(const image_json *j, FILE *f)
 
 int image_json_save(const image_json *j, const char *path)
 {
-	if (!strcmp(path, "-"))
-		return image_json_write(j, stdout) || fflush(stdout) ? -1 : 0;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -1;
