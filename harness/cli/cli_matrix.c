@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "tornpage/matrix.h"
 #include "pager.h"
+#include "tornpage/dfault.h"
 #include "tornpage/replay.h"
 #include "tornpage/report.h"
 #include "tornpage/subsets.h"
@@ -24,7 +25,7 @@ static const char matrix_usage[] =
 	"                       [--errno EIO,ENOSPC,...] [--lost-writes] [--exhaustive K] [--no-images]\n"
 	"                       [--seed S] [--shard I/N] [--continue N] [--atomic 512|1024|2048|4096|page]\n"
 	"                       [--json F] [--junit F] [--md F] [--max-findings N] [-q|--quiet]\n"
-	"                       [--save DIR] [--baseline DIR]\n\n"
+	"                       [--save DIR] [--baseline DIR] [--faults MODE,...|all] [--rot-budget N]\n\n"
 	"A dry run counts how often each fault point is reached; then one case per (point, nth hit,\n"
 	"mode, errno) runs from a snapshot taken before the op the hit falls in. once fails that hit\n"
 	"only; persist fails it and every later call of any point. Verdicts per case: F-SILENT (the\n"
@@ -37,6 +38,11 @@ static const char matrix_usage[] =
 	"fault is judged for every subset (up to --exhaustive K units, default 12, else a seeded mix);\n"
 	"the case goes on with one seeded subset, the other units lost.\n"
 	"--no-images: F-* verdicts only (posix never judges images: no crash simulation there).\n"
+	"--faults: disk faults on each case's durable images (docs/crash-model.md §12): the failed\n"
+	"sync's units torn (torn-garbage), the read set rotten (rot, at most --rot-budget images,\n"
+	"default 128), the length op k set not durable (lost-size), the syncs op k completed before\n"
+	"the fault lying or misdirected; what only the faulty image shows is reported, with I-SILENT\n"
+	"when it opens, passes pager_check and holds a wrong state.\n"
 	"--shard I/N: only cases with ordinal % N == I (join the JSON with tornpage merge).\n"
 	"--save DIR: write one reproducer per distinct finding signature into DIR (docs/repro.md).\n"
 	"--baseline DIR: verdicts whose signature a fault reproducer in DIR has are known; report\n"
@@ -165,7 +171,8 @@ static void print_case(const char *name, const oplog *log, const matrix_result *
 		snprintf(where, sizeof where, "the durable image at the fault");
 	else
 		snprintf(where, sizeof where, "the durable image after op %zu", first->op);
-	printf("    %s at %s\n    expected: %s\n    found:    %s\n", first->id, where, first->expected, first->found);
+	printf("    %s at %s%s%s\n    expected: %s\n    found:    %s\n", first->id, where,
+	       first->fclass[0] ? ", disk fault " : "", first->fclass, first->expected, first->found);
 }
 
 static void on_result(void *arg, const oplog *log, const matrix_result *r)
@@ -231,7 +238,7 @@ static int point_item(cli *c, const char *glob, void *arg)
 int cli_matrix(int argc, char **argv)
 {
 	enum { O_IO = O_OUTPUTS_END, O_POINTS, O_MODES, O_ERRNO, O_LOST_WRITES, O_EXHAUSTIVE, O_NO_IMAGES, O_SEED,
-	       O_SHARD, O_CONTINUE, O_ATOMIC, O_MAX_FINDINGS, O_SAVE, O_BASELINE };
+	       O_SHARD, O_CONTINUE, O_ATOMIC, O_MAX_FINDINGS, O_SAVE, O_BASELINE, O_FAULTS, O_ROT_BUDGET };
 	static const struct option opts[] = {
 		CLI_OPT_COMMON,
 		OUTPUT_OPTIONS,
@@ -249,6 +256,8 @@ int cli_matrix(int argc, char **argv)
 		{"max-findings", required_argument, NULL, O_MAX_FINDINGS},
 		{"save", required_argument, NULL, O_SAVE},
 		{"baseline", required_argument, NULL, O_BASELINE},
+		{"faults", required_argument, NULL, O_FAULTS},
+		{"rot-budget", required_argument, NULL, O_ROT_BUDGET},
 		{0},
 	};
 	static const char *const io_names[] = {"simdisk", "posix", NULL};
@@ -291,6 +300,15 @@ int cli_matrix(int argc, char **argv)
 			break;
 		case O_LOST_WRITES:
 			cfg.lost_writes = 1;
+			break;
+		case O_FAULTS:
+			if (cli_faults(&c, &cfg.faults))
+				return CLI_USAGE;
+			break;
+		case O_ROT_BUDGET:
+			if (cli_u64(&c, 1, 1000000, &v))
+				return CLI_USAGE;
+			cfg.rot_budget = (uint32_t)v;
 			break;
 		case O_EXHAUSTIVE:
 			if (cli_u64(&c, 1, SUBSETS_MAX_EXHAUSTIVE, &v))
@@ -389,8 +407,14 @@ int cli_matrix(int argc, char **argv)
 		char u[16] = "page";
 		if (cfg.unit)
 			snprintf(u, sizeof u, "%u", cfg.unit);
-		snprintf(how, sizeof how, "tornpage matrix --atomic %s%s --seed %" PRIu64, u,
-			 cfg.lost_writes ? " --lost-writes" : "", cfg.seed);
+		char fl[96] = "";
+		if (cfg.faults) {
+			char list[80];
+			dfault_list_text(cfg.faults, list, sizeof list);
+			snprintf(fl, sizeof fl, " --faults %s", list);
+		}
+		snprintf(how, sizeof how, "tornpage matrix --atomic %s%s%s --seed %" PRIu64, u,
+			 cfg.lost_writes ? " --lost-writes" : "", fl, cfg.seed);
 		sink.save_dir = save_dir;
 		sink.base = base_dir ? &base : NULL;
 		sink.unit = cfg.unit;

@@ -62,9 +62,11 @@ static int run_one(const char *name, const oplog *log, int posix, int quiet)
 	return rc;
 }
 
-static void print_fault_verdict(void *arg, const char *verdict, size_t op, const char *expected, const char *found)
+static void print_fault_verdict(void *arg, const char *verdict, size_t op, const char *expected, const char *found,
+				const char *fclass)
 {
 	(void)arg;
+	(void)fclass;
 	printf("FINDING %s at op %zu\n    expected: %s\n    found:    %s\n", verdict, op, expected, found);
 }
 

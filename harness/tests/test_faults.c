@@ -12,14 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+
 #include "crash/crash_one.h"
+#include "pager.h"
+#include "support.h"
 #include "tornpage/crash.h"
 #include "tornpage/dfault.h"
-#include "tornpage/simdisk.h"
+#include "tornpage/matrix.h"
 #include "tornpage/oplog.h"
-#include "pager.h"
 #include "tornpage/repro.h"
 #include "tornpage/shrink.h"
+#include "tornpage/simdisk.h"
 
 static oplog parse(const char *text)
 {
@@ -487,4 +491,44 @@ Test(repro_disk_fault, shrinking_keeps_the_fault_where_its_page_went)
 	repro_result_free(&res);
 	repro_free(&out);
 	repro_free(&r);
+}
+
+/* ---- the fault matrix ---- */
+
+typedef struct mverdicts {
+	char s[2048];
+} mverdicts;
+
+static void on_mverdict(void *arg, const char *verdict, size_t op, const char *expected, const char *found,
+			const char *fclass)
+{
+	mverdicts *m = arg;
+	(void)expected, (void)found;
+	size_t l = strlen(m->s);
+	snprintf(m->s + l, sizeof m->s - l, "%s%s@%zu%s%s", l ? " " : "", verdict, op, fclass[0] ? ":" : "", fclass);
+}
+
+/* The first alloc's superblock sync fails: a torn write leaves its unit as garbage (the
+ * file does not open), and rot of the image at the fault hits the superblock (the file
+ * is lost) and the metadata copies (the checker names the fallback). */
+Test(matrix_faults, a_case_reports_what_its_disk_faults_cause_with_their_class, .init = support_need_fiu)
+{
+	oplog log = parse("create 10\nalloc a\nalloc b\n");
+	matrix_cfg cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.unit = 512;
+	matrix_case c = {"pager/commit/sb_sync", 1, MATRIX_ONCE, EIO, 0, 7, 0};
+	mverdicts plain = {""}, with = {""};
+	char msg[300];
+	cr_assert_geq(matrix_run_case_ex(&log, &cfg, &c, on_mverdict, &plain, msg, sizeof msg), 0, "%s", msg);
+	cr_assert(!strstr(plain.s, ":"), "no fault class without dfaults: %s", plain.s);
+	c.dfaults = (1u << DFAULT_ROT) | (1u << DFAULT_LYING_SYNC) | (1u << DFAULT_TORN_GARBAGE);
+	cr_assert_geq(matrix_run_case_ex(&log, &cfg, &c, on_mverdict, &with, msg, sizeof msg), 0, "%s", msg);
+	/* the plain verdicts are all still there */
+	cr_assert(strstr(with.s, "F-ATOMIC@1") && strstr(plain.s, "F-ATOMIC@1"), "plain %s / with %s", plain.s, with.s);
+	cr_assert(strstr(with.s, "F-CONTINUE@2") && strstr(plain.s, "F-CONTINUE@2"), "plain %s / with %s", plain.s, with.s);
+	cr_assert(strstr(with.s, "I-OPEN@1:rot/superblock"), "%s", with.s);
+	cr_assert(strstr(with.s, "rot/meta"), "%s", with.s);
+	cr_assert(strstr(with.s, "torn-garbage/superblock"), "the failed sb_sync's unit torn: %s", with.s);
+	oplog_free(&log);
 }

@@ -144,10 +144,11 @@ typedef struct collected {
 	size_t n;
 } collected;
 
-static void collect(void *arg, const char *verdict, size_t op, const char *expected, const char *found)
+static void collect(void *arg, const char *verdict, size_t op, const char *expected, const char *found,
+		    const char *fclass)
 {
 	collected *c = arg;
-	(void)expected, (void)found;
+	(void)expected, (void)found, (void)fclass;
 	c->n += (size_t)snprintf(c->ids + c->n, sizeof c->ids - c->n, "%s%s@%zu", c->n ? " " : "", verdict, op);
 }
 
@@ -155,7 +156,7 @@ static int one_case(const char *text, const matrix_cfg *cfg, const char *point, 
 		    collected *out)
 {
 	oplog log = parse(text);
-	matrix_case c = {point, hit, mode, EIO, 0, 1};
+	matrix_case c = {point, hit, mode, EIO, 0, 1, 0};
 	char msg[400];
 	memset(out, 0, sizeof *out);
 	int r = matrix_run_case_ex(&log, cfg, &c, collect, out, msg, sizeof msg);
@@ -172,7 +173,7 @@ static void each_case_alone_gives_the_same(const char *text, const seen *s)
 	for (size_t i = 0; i < s->n; i++) {
 		collected v = {{0}, 0};
 		matrix_case c = {s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err, 0,
-				 matrix_case_seed(1, s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err)};
+				 matrix_case_seed(1, s->c[i].point, s->c[i].hit, s->c[i].mode, s->c[i].err), 0};
 		cr_assert_geq(matrix_run_case(&log, 512, &c, collect, &v), 0);
 		cr_assert_str_eq(v.ids, s->c[i].ids, "%s hit %llu %s", c.point, (unsigned long long)c.hit,
 				 matrix_mode_name(c.mode));
@@ -321,7 +322,7 @@ Test(matrix_seed, run_case_gives_what_the_matrix_gave)
 	each_case_alone_gives_the_same(LOG_PROT, s);
 	/* a hit the log never reaches is an error, not an empty case */
 	oplog log = parse(LOG_PROT);
-	matrix_case c = {"pager/grow/map", 9, MATRIX_ONCE, EIO, 0, 1};
+	matrix_case c = {"pager/grow/map", 9, MATRIX_ONCE, EIO, 0, 1, 0};
 	cr_assert_eq(matrix_run_case(&log, 512, &c, NULL, NULL), -1);
 	c.point = "pager/no/such_point";
 	c.hit = 1;

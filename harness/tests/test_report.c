@@ -43,11 +43,11 @@ static void make(report *r, uint32_t shard, uint32_t nshards, const char *odd)
 	char exp[300], found[300];
 	snprintf(exp, sizeof exp, "expected %s", odd);
 	snprintf(found, sizeof found, "found %s", NASTY);
-	matrix_verdict v[2] = {{"F-ATOMIC", 1, MATRIX_AT_OP, 1, exp, found},
-			       {"I-LEAK", 3, MATRIX_AT_END, 0, "every allocated page reachable", "1 page(s)"}};
+	matrix_verdict v[2] = {{"F-ATOMIC", 1, MATRIX_AT_OP, 1, exp, found, ""},
+			       {"I-LEAK", 3, MATRIX_AT_END, 0, "every allocated page reachable", "1 page(s)", ""}};
 	matrix_result res;
 	memset(&res, 0, sizeof res);
-	res.c = (matrix_case){"pager/commit/meta_sync", 1, MATRIX_ONCE, EIO, 1, UINT64_MAX};
+	res.c = (matrix_case){"pager/commit/meta_sync", 1, MATRIX_ONCE, EIO, 1, UINT64_MAX, 0};
 	res.ordinal = 0;
 	res.op = 1;
 	res.fired = 1;
@@ -67,7 +67,7 @@ static void make(report *r, uint32_t shard, uint32_t nshards, const char *odd)
 	res.nv = 1;
 	res.preexisting = 2;
 	cr_assert_eq(report_add_result(r, 0, &log, &res), 0);
-	res.c = (matrix_case){"pager/open/map", 1, MATRIX_ONCE, ENOSPC, 0, 9};
+	res.c = (matrix_case){"pager/open/map", 1, MATRIX_ONCE, ENOSPC, 0, 9, 0};
 	res.ordinal = 2;
 	res.op = 4;
 	res.nv = 0;

@@ -93,6 +93,7 @@ typedef struct baseline_sink {
 /* 0, or -1 when the log's fault counts cannot be taken (sink->err set). */
 int baseline_sink_begin(baseline_sink *s, const oplog *log, const char *name);
 void baseline_sink_on_case(void *arg, const oplog *log, const matrix_case *c, const char *const *verdicts,
+			   const char *const *fclasses,
 			   size_t nverdicts);
 /* Build and save the queued reproducers of the current log. 0 or -1. */
 int baseline_sink_end(baseline_sink *s);

@@ -31,13 +31,16 @@ typedef struct matrix_case {
 	int err;             /* errno the failing call returns (EIO, ENOSPC, ...) */
 	int lost_writes;     /* a failed sync is modelled as Linux does (simdisk_fail_sync) */
 	uint64_t seed;       /* chooses which units of a failed sync reached disk */
+	unsigned dfaults;    /* disk faults (dfault.h: 1u << mode) also tried on the case's durable
+			      * images (matrix_faults.c); 0: none */
 } matrix_case;
 
 /* one verdict of one case: verdict id (F-SILENT, F-ATOMIC, F-STOP, F-CONTINUE, or a crash
- * verdict I-OPEN / pager_check ids / I-ATOMIC / I-DURABLE / I-LEAK on the durable image),
- * the op index it concerns, expected vs found */
+ * verdict I-OPEN / pager_check ids / I-ATOMIC / I-DURABLE / I-LEAK / I-SILENT on the durable
+ * image), the op index it concerns, expected vs found, and for a verdict a disk fault
+ * caused (matrix_case.dfaults) the fault's class ("rot/meta"; "" otherwise) */
 typedef void (*matrix_verdict_fn)(void *arg, const char *verdict, size_t op, const char *expected,
-				  const char *found);
+				  const char *found, const char *fclass);
 
 /* Run ONE case from the start of the log on simdisk (unit bytes, 0 = page size); used by
  * reproducers. Returns the number of fatal verdicts (I-LEAK is not fatal), or -1 on error
@@ -64,6 +67,7 @@ typedef struct matrix_verdict {
 	int fatal;         /* counts toward exit status 1 (every verdict but I-LEAK) */
 	char *expected;    /* what the verdict wanted (owned by the result) */
 	char *found;       /* what the case showed (owned by the result) */
+	char fclass[32];   /* a disk fault caused it: the fault's class ("rot/meta"); else "" */
 } matrix_verdict;
 
 /* Everything one case did; handed to matrix_cfg.on_result, valid during the call. */
@@ -106,6 +110,9 @@ typedef struct matrix_cfg {
 	int errs[MATRIX_MAX_ERRNOS]; /* --errno list, in order */
 	size_t nerrs;          /* 0 = {EIO} */
 	int lost_writes;       /* --lost-writes */
+	unsigned faults;       /* --faults: disk faults tried on every case's durable images
+				  (matrix_faults.c; simdisk images only); 0: none */
+	uint32_t rot_budget;   /* --rot-budget: rot images per durable image; 0 = the crash default */
 	int no_images;         /* --no-images: no durable-image verdicts (F-* only, as posix) */
 	uint32_t exhaustive;   /* --exhaustive K: lost writes judge every subset of the failed sync's
 				  dirty units when at most K (else subsets.h's seeded mix); 0 = 12 */
@@ -117,10 +124,11 @@ typedef struct matrix_cfg {
 	/* every case run, verdicts or not (reports) */
 	void (*on_result)(void *arg, const oplog *log, const matrix_result *r);
 	void *result_arg;
-	/* every case with at least one verdict; verdicts = distinct ids, in order found
-	 * (the --save / --baseline hook of reproducers) */
+	/* every case with at least one verdict; verdicts = distinct (id, fclass) pairs, in order
+	 * found, fclasses[i] the disk fault's class of verdicts[i] or "" (the --save /
+	 * --baseline hook of reproducers) */
 	void (*on_case)(void *arg, const oplog *log, const matrix_case *c, const char *const *verdicts,
-			size_t nverdicts);
+			const char *const *fclasses, size_t nverdicts);
 	void *on_case_arg;
 	/* live progress: called every few hundred cases and at the end of a log */
 	void (*progress)(void *arg, const matrix_stats *st, size_t op, size_t nops);

@@ -62,6 +62,7 @@ typedef struct repro {
 	int err;                 /* errno value injected */
 	int lost_writes;         /* a failed sync loses units (simdisk_fail_sync) */
 	uint64_t seed;           /* lost-writes seed */
+	unsigned dfaults;        /* disk-faults MODE,...: tried on the case's durable images (1u << mode) */
 	/* #! disk-fault MODE ... (crash cases only; mode DFAULT_NONE: no line) */
 	dfault df;               /* the disk fault on the crash image (dfault.h) */
 	uint64_t *dev;           /* lying-sync: units that took the bytes the device held, ascending */
@@ -132,6 +133,7 @@ void repro_fault_counts_free(repro_fault_counts *fc);
 /* ---- Replay ---- */
 typedef struct repro_verdict {
 	char *id, *expected, *found;  /* as the judge (or the matrix) emitted them */
+	char *fclass;                 /* fault case: the disk fault's class that caused it, or "" */
 	size_t op;                    /* fault: the op the verdict concerns; crash: the op */
 } repro_verdict;
 

@@ -122,16 +122,18 @@ static void deliver(engine *e)
 	if (cfg->on_result)
 		cfg->on_result(cfg->result_arg, e->log, r);
 	if (cfg->on_case && r->nv) {
-		const char *ids[MATRIX_MAX_VERDICTS];
+		const char *ids[MATRIX_MAX_VERDICTS], *fcs[MATRIX_MAX_VERDICTS];
 		size_t n = 0;
 		for (size_t i = 0; i < r->nv; i++) {
 			size_t k = 0;
-			while (k < n && strcmp(ids[k], r->v[i].id))
+			while (k < n && (strcmp(ids[k], r->v[i].id) || strcmp(fcs[k], r->v[i].fclass)))
 				k++;
-			if (k == n)
-				ids[n++] = r->v[i].id;
+			if (k == n) {
+				ids[n] = r->v[i].id;
+				fcs[n++] = r->v[i].fclass;
+			}
 		}
-		cfg->on_case(cfg->on_case_arg, e->log, &r->c, ids, n);
+		cfg->on_case(cfg->on_case_arg, e->log, &r->c, ids, fcs, n);
 	}
 }
 
@@ -147,6 +149,7 @@ static void engine_free(engine *e)
 	mx_tm_free(&e->m);
 	mx_tm_free(&e->adv);
 	judge_free(&e->j);
+	mx_faults_free(e);
 	mx_result_clear(e);
 	free(e->r.v);
 	free(e->dead);
@@ -396,7 +399,8 @@ static int engine_cases(engine *e, uint64_t *ordinal)
 			for (uint64_t h = before[pt] + 1; h <= upto[pt]; h++) {
 				for (size_t mi = 0; mi < e->nmodes; mi++) {
 					for (size_t ei = 0; ei < e->nerrs; ei++) {
-						matrix_case c = {pts[pt].name, h, e->modes[mi], e->errs[ei], cfg->lost_writes, 0};
+						matrix_case c = {pts[pt].name, h, e->modes[mi], e->errs[ei], cfg->lost_writes, 0,
+								 e->images ? cfg->faults : 0};
 						uint64_t ord = (*ordinal)++;
 						if (e->only) {
 							if ((int)pt != e->only_pt || h != e->only->hit || mi || ei)
@@ -507,7 +511,7 @@ static void single_result(void *arg, const oplog *log, const matrix_result *r)
 	for (size_t i = 0; i < r->nv; i++) {
 		s->fatal += r->v[i].fatal;
 		if (s->fn)
-			s->fn(s->arg, r->v[i].id, r->v[i].op, r->v[i].expected, r->v[i].found);
+			s->fn(s->arg, r->v[i].id, r->v[i].op, r->v[i].expected, r->v[i].found, r->v[i].fclass);
 	}
 }
 

@@ -33,6 +33,12 @@ void mx_result_clear(engine *e)
 
 void mx_add_verdict(engine *e, const char *id, size_t op, matrix_at at, const char *expected, const char *found)
 {
+	mx_add_fault_verdict(e, id, op, at, expected, found, "");
+}
+
+void mx_add_fault_verdict(engine *e, const char *id, size_t op, matrix_at at, const char *expected, const char *found,
+			  const char *fclass)
+{
 	matrix_result *r = &e->r;
 	if (r->nv == MATRIX_MAX_VERDICTS) {
 		r->dropped++;
@@ -55,6 +61,7 @@ void mx_add_verdict(engine *e, const char *id, size_t op, matrix_at at, const ch
 	v->fatal = strcmp(id, "I-LEAK") != 0;
 	v->expected = strdup(expected ? expected : "");
 	v->found = strdup(found ? found : "");
+	snprintf(v->fclass, sizeof v->fclass, "%s", fclass ? fclass : "");
 	if (!v->expected || !v->found) {
 		free(v->expected);
 		free(v->found);
@@ -148,6 +155,7 @@ static int case_setup(engine *e, size_t k)
 	e->ncap = 0;
 	e->nflip = 0;
 	e->hook_faults = 0;
+	e->fseen.n = 0;
 	if (e->dc && e->images) {
 		e->len0 = simdisk_len(e->dc);
 		size_t units = (size_t)((e->len0 + e->unit - 1) / e->unit);

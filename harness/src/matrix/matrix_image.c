@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "matrix_int.h"
 
+#include "disk/dfault.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,7 +315,8 @@ void mx_on_simdisk_fault(void *arg, simdisk *d, const char *step, uint64_t off, 
 	engine *e = arg;
 	(void)step, (void)err;
 	e->hook_faults++;
-	if (!e->r.c.lost_writes || len == 0)
+	int torn = (e->r.c.dfaults >> DFAULT_TORN_GARBAGE) & 1u; /* --faults: its units may be torn */
+	if ((!e->r.c.lost_writes && !torn) || len == 0)
 		return;
 	int first = e->hook_faults == 1;
 	if (first && e->images && off < simdisk_len(d)) {
@@ -336,6 +339,8 @@ void mx_on_simdisk_fault(void *arg, simdisk *d, const char *step, uint64_t off, 
 			e->nflip++;
 		}
 	}
+	if (!e->r.c.lost_writes)
+		return; /* a failed sync wrote nothing: its units are only torn-garbage's */
 	simdisk_fail_sync(d, off, len, e->r.c.seed, !first);
 	if (first)
 		mx_rl_add(&e->crl, off, len); /* the persisted units changed the disk */
@@ -352,7 +357,8 @@ int mx_judge_fault(engine *e, size_t k)
 	if (!e->images || !e->dc || !e->fault_seen)
 		return 0;
 	int base_new = e->fault_nr > 0 || e->fault_len != e->len0;
-	if (!base_new && !e->nflip)
+	size_t nlw = e->r.c.lost_writes ? e->nflip : 0; /* units whose every subset is an image */
+	if (!base_new && !nlw && !e->r.c.dfaults)
 		return 0;
 	uint64_t len = e->fault_len, unit = e->unit, len0 = e->len0;
 	uhs *mu = &e->mu;
@@ -380,7 +386,9 @@ int mx_judge_fault(engine *e, size_t k)
 	e->vseen.n = 0;
 	e->judge_at = MATRIX_AT_FAULT;
 	e->judge_op = k;
-	if (!rc && !e->nflip) {
+	if (!rc && !base_new && !nlw) {
+		/* --faults only: the plain image is the one op k started with (not judged again) */
+	} else if (!rc && !nlw) {
 		rc = mx_judge_ids(e, &e->cur.m, &e->after.m, k, e->fkey, img, len);
 	} else if (!rc) {
 		subsets_cfg sc = e->sub;
@@ -427,6 +435,8 @@ int mx_judge_fault(engine *e, size_t k)
 		free(in);
 		free(delta);
 	}
+	if (!rc && e->r.c.dfaults)
+		rc = mx_fault_images(e, k, img, len);
 	/* back to dm's disk */
 	const uint8_t *base = simdisk_disk(e->dm);
 	for (size_t i = 0; i < e->ncap; i++) {
@@ -462,6 +472,8 @@ int mx_judge_end(engine *e, size_t report_op, size_t b)
 	e->judge_at = MATRIX_AT_END;
 	e->judge_op = report_op;
 	int rc = mx_judge_ids(e, &e->m.m, &e->m.m, JUDGE_NO_OP, key, (uint8_t *)simdisk_disk(e->dc), len);
+	if (!rc && e->r.c.dfaults) /* in place too: the case disk is reloaded before the next case */
+		rc = mx_fault_end(e, report_op, (uint8_t *)simdisk_disk(e->dc), len);
 	e->sup = NULL;
 	e->nsup = 0;
 	return rc;

@@ -268,6 +268,16 @@ typedef struct engine {
 	char *msg;
 	size_t msglen;
 	int failed;                 /* out of memory while recording */
+	/* --faults (matrix_faults.c): the case's disk-fault images */
+	judge_verdicts fgot, ftwin; /* a faulty image's verdicts and its twins' */
+	simdisk *fview;             /* borrow-mode disk: an image opened for its read set */
+	uint8_t *froles;            /* its pages' roles */
+	size_t froles_cap;
+	uint64_t *frs;              /* its read set's units */
+	size_t nfrs, frs_cap;
+	uint8_t *funit;             /* one unit's bytes */
+	char fclass[32];            /* the class of the fault being judged */
+	sigset fseen;               /* (verdict, class) pairs reported in this case */
 } engine;
 
 /* ---- the fast model checks (matrix_model.c) ------------------------------------- */
@@ -292,6 +302,9 @@ double mx_since(const struct timespec *t0);
 void mx_result_clear(engine *e);
 /* Record a verdict of the current case (beyond MATRIX_MAX_VERDICTS: counted as dropped). */
 void mx_add_verdict(engine *e, const char *id, size_t op, matrix_at at, const char *expected, const char *found);
+/* The same for a verdict a disk fault of class fclass caused. */
+void mx_add_fault_verdict(engine *e, const char *id, size_t op, matrix_at at, const char *expected, const char *found,
+			  const char *fclass);
 void mx_describe(const engine *e, size_t k, char *out, size_t n);
 /* "PAGER_EIO (EIO)": an op's return code for a message. */
 const char *mx_rc_text(int rc, int err, char *buf, size_t n);
@@ -342,6 +355,16 @@ void mx_on_first_fault(void *arg);
 /* simdisk's fault hook on the case disk (lost writes). */
 void mx_on_simdisk_fault(void *arg, simdisk *d, const char *step, uint64_t off, uint64_t len, int err);
 /* The durable images at the moment of the fault, op k in flight. */
+/* ---- disk faults on the durable images (matrix_faults.c) --------------------------- */
+/* The case's disk faults (r.c.dfaults) on the image at the fault (img: len bytes, op k in
+ * flight, as mx_judge_fault built it: the disk then, the units the completed syncs wrote
+ * held in capu/capb, the failed sync's dirty units in flipu/flipc/flipd) and on the end
+ * image (no op in flight). img is restored. Each faulty image is judged next to its
+ * twin; what the fault caused is reported once per (verdict, class). 0 or -1. */
+int mx_fault_images(engine *e, size_t k, uint8_t *img, uint64_t len);
+int mx_fault_end(engine *e, size_t report_op, uint8_t *img, uint64_t len);
+void mx_faults_free(engine *e);
+
 int mx_judge_fault(engine *e, size_t k);
 /* The durable image after the continuation, no op in flight. */
 int mx_judge_end(engine *e, size_t report_op, size_t b);

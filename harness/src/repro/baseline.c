@@ -235,7 +235,7 @@ int baseline_sink_begin(baseline_sink *s, const oplog *log, const char *name)
 }
 
 void baseline_sink_on_case(void *arg, const oplog *log, const matrix_case *c, const char *const *verdicts,
-			   size_t nverdicts)
+			   const char *const *fclasses, size_t nverdicts)
 {
 	baseline_sink *s = arg;
 	size_t op = 0;
@@ -248,7 +248,8 @@ void baseline_sink_on_case(void *arg, const oplog *log, const matrix_case *c, co
 		 repro_mode_name(mode), op, base);
 	const char *queue = NULL;
 	for (size_t i = 0; i < nverdicts; i++) {
-		if (repro_fault_signature(sig, sizeof sig, verdicts[i], c->point, mode, log->ops[op].kind))
+		if (repro_fault_signature(sig, sizeof sig, verdicts[i], c->point, mode, log->ops[op].kind) ||
+		    repro_signature_add_fault(sig, sizeof sig, fclasses ? fclasses[i] : NULL))
 			continue;
 		if (s->base) {
 			int k = baseline_note(s->base, sig, strcmp(verdicts[i], "I-LEAK") != 0, where);

@@ -291,7 +291,7 @@ int repro_equal(const repro *a, const repro *b)
 				return 0;
 	} else if (a->kind == REPRO_FAULT) {
 		if (strcmp(a->point ? a->point : "", b->point ? b->point : "") || a->hit != b->hit || a->mode != b->mode ||
-		    a->err != b->err || a->lost_writes != b->lost_writes || a->seed != b->seed)
+		    a->err != b->err || a->lost_writes != b->lost_writes || a->seed != b->seed || a->dfaults != b->dfaults)
 			return 0;
 	}
 	return 1;
@@ -466,7 +466,8 @@ int repro_from_fault_case(repro *out, const oplog *log, const matrix_case *c, ui
 	r->mode = c->mode == MATRIX_PERSIST ? REPRO_PERSIST : REPRO_ONCE;
 	r->err = c->err;
 	r->lost_writes = c->lost_writes;
-	r->seed = c->lost_writes ? c->seed : 0;
+	r->seed = c->lost_writes || c->dfaults ? c->seed : 0;
+	r->dfaults = c->dfaults;
 	if (!repro_errno_name(r->err)) {
 		snprintf(msg, msglen, "errno %d has no name in the reproducer format", r->err);
 		rc = 1;

@@ -176,7 +176,7 @@ static int add_unit(rparser *p, uint64_t u)
 
 static const char usage_crash[] = "want 'crash op K PHASE [SYNC] persisted U,U,...' (or 'persisted none')";
 static const char usage_fault[] =
-	"want 'fault POINT hit N mode once|persist errno NAME [lost-writes seed S]'";
+	"want 'fault POINT hit N mode once|persist errno NAME [lost-writes seed S] [disk-faults MODE,... [seed S]]'";
 
 static int case_once(rparser *p, const char *what)
 {
@@ -331,13 +331,31 @@ static void dir_fault(rparser *p, const tok *t, size_t n)
 	r->err = repro_errno_value(name);
 	r->lost_writes = 0;
 	r->seed = 0;
-	if (n > 8) {
-		if (!tok_is(&t[8], "lost-writes") || n != 11 || !tok_is(&t[9], "seed") || tok_u64(&t[10], &v)) {
-			BAD(p, "fault: after the errno, want nothing or 'lost-writes seed S'");
+	r->dfaults = 0;
+	size_t i = 8;
+	if (n > i && tok_is(&t[i], "lost-writes")) {
+		if (n < i + 3 || !tok_is(&t[i + 1], "seed") || tok_u64(&t[i + 2], &v)) {
+			BAD(p, "fault: after the errno, want nothing, 'lost-writes seed S' and/or 'disk-faults MODE,...'");
 			return;
 		}
 		r->lost_writes = 1;
 		r->seed = v;
+		i += 3;
+	}
+	if (n > i) {
+		/* disk-faults MODE,... and, without lost-writes, the case's seed (rot's bits, torn
+		 * garbage's bytes: matrix_faults.c) */
+		char list[128], badw[48];
+		size_t want = r->lost_writes ? i + 2 : i + 4;
+		if (!tok_is(&t[i], "disk-faults") || n != want || tok_cstr(&t[i + 1], list, sizeof list) ||
+		    dfault_parse_list(list, &r->dfaults, badw, sizeof badw) ||
+		    (!r->lost_writes && (!tok_is(&t[i + 2], "seed") || tok_u64(&t[i + 3], &v)))) {
+			BAD(p, "fault: after the errno, want nothing, 'lost-writes seed S' and/or 'disk-faults MODE,...%s'",
+			    r->lost_writes ? "" : " seed S");
+			return;
+		}
+		if (!r->lost_writes)
+			r->seed = v;
 	}
 	if (!(r->point = strdup(point))) {
 		p->oom = 1;
@@ -763,6 +781,13 @@ char *repro_format(const repro *r)
 			  repro_mode_name(r->mode), en ? en : "EIO");
 		if (r->lost_writes)
 			sb_printf(&b, " lost-writes seed %" PRIu64, r->seed);
+		if (r->dfaults) {
+			char list[96];
+			dfault_list_text(r->dfaults, list, sizeof list);
+			sb_printf(&b, " disk-faults %s", list);
+			if (!r->lost_writes)
+				sb_printf(&b, " seed %" PRIu64, r->seed);
+		}
 		sb_printf(&b, "\n");
 	}
 	if (!r->expect.n)

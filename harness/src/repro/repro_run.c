@@ -29,7 +29,8 @@ static char *dup_or_empty(const char *s)
 	return strdup(s ? s : "");
 }
 
-static void add_verdict(collector *c, const char *id, size_t op, const char *expected, const char *found)
+static void add_verdict(collector *c, const char *id, size_t op, const char *expected, const char *found,
+			const char *fclass)
 {
 	repro_result *res = c->res;
 	repro_verdict *v = realloc(res->v, (res->nv + 1) * sizeof *v);
@@ -42,11 +43,13 @@ static void add_verdict(collector *c, const char *id, size_t op, const char *exp
 	x->id = dup_or_empty(id);
 	x->expected = dup_or_empty(expected);
 	x->found = dup_or_empty(found);
+	x->fclass = dup_or_empty(fclass);
 	x->op = op;
-	if (!x->id || !x->expected || !x->found) {
+	if (!x->id || !x->expected || !x->found || !x->fclass) {
 		free(x->id);
 		free(x->expected);
 		free(x->found);
+		free(x->fclass);
 		c->oom = 1;
 		return;
 	}
@@ -58,7 +61,7 @@ static void add_verdict(collector *c, const char *id, size_t op, const char *exp
 static void on_crash_verdict(void *arg, const char *verdict, const char *expected, const char *found)
 {
 	collector *c = arg;
-	add_verdict(c, verdict, c->op, expected, found);
+	add_verdict(c, verdict, c->op, expected, found, "");
 }
 
 static void print_ids(FILE *f, const repro_strset *set)
@@ -228,7 +231,8 @@ static void verdict_story(FILE *f, const repro *r, const repro_result *res)
 	for (size_t i = 0; i < res->nv; i++) {
 		const repro_verdict *v = &res->v[i];
 		if (fault)
-			fprintf(f, "  %-16s at op %zu\n", v->id, v->op);
+			fprintf(f, "  %-16s at op %zu%s%s\n", v->id, v->op, v->fclass && v->fclass[0] ? ", disk fault " : "",
+				v->fclass ? v->fclass : "");
 		fprintf(f, "  %-16s expected: %s\n  %-16s found:    %s\n", fault ? "" : v->id, v->expected, "", v->found);
 	}
 	fprintf(f, "expect:");
@@ -441,9 +445,10 @@ void repro_fault_counts_free(repro_fault_counts *fc)
 
 /* ---- replaying a fault case: the fault matrix's single-case runner ---- */
 
-static void on_fault_verdict(void *arg, const char *verdict, size_t op, const char *expected, const char *found)
+static void on_fault_verdict(void *arg, const char *verdict, size_t op, const char *expected, const char *found,
+			     const char *fclass)
 {
-	add_verdict(arg, verdict, op, expected, found);
+	add_verdict(arg, verdict, op, expected, found, fclass);
 }
 
 static int fault_replay(const repro *r, repro_result *res, FILE *story)
@@ -476,7 +481,7 @@ static int fault_replay(const repro *r, repro_result *res, FILE *story)
 	memset(&cfg, 0, sizeof cfg);
 	cfg.unit = r->unit;
 	matrix_case mc = {r->point, r->hit, r->mode == REPRO_PERSIST ? MATRIX_PERSIST : MATRIX_ONCE, r->err, r->lost_writes,
-			  r->seed};
+			  r->seed, r->dfaults};
 	collector col = {res, op, 0};
 	int n = matrix_run_case_ex(&r->log, &cfg, &mc, on_fault_verdict, &col, msg, sizeof msg);
 	if (col.oom)
@@ -489,13 +494,25 @@ static int fault_replay(const repro *r, repro_result *res, FILE *story)
 	res->reached = 1;
 	char sig[REPRO_SIG_MAX];
 	oplog_kind kind = r->log.ops[op].kind;
-	for (size_t i = 0; i < r->expect.n; i++)
-		if (!repro_fault_signature(sig, sizeof sig, r->expect.s[i], r->point, r->mode, kind) &&
+	/* A verdict a disk fault caused carries its class: the signatures of the expect set are
+	 * those of the verdicts found with an expected id (an expected id not found: plain). */
+	for (size_t i = 0; i < r->expect.n; i++) {
+		int any = 0;
+		for (size_t v = 0; v < res->nv; v++) {
+			if (strcmp(res->v[v].id, r->expect.s[i]))
+				continue;
+			any = 1;
+			if (!repro_fault_signature(sig, sizeof sig, r->expect.s[i], r->point, r->mode, kind) &&
+			    !repro_signature_add_fault(sig, sizeof sig, res->v[v].fclass) && repro_strset_add(&res->sigs, sig))
+				rc = -1;
+		}
+		if (!any && !repro_fault_signature(sig, sizeof sig, r->expect.s[i], r->point, r->mode, kind) &&
 		    repro_strset_add(&res->sigs, sig))
 			rc = -1;
-	for (size_t i = 0; i < res->found.n; i++)
-		if (!repro_fault_signature(sig, sizeof sig, res->found.s[i], r->point, r->mode, kind) &&
-		    repro_strset_add(&res->found_sigs, sig))
+	}
+	for (size_t v = 0; v < res->nv; v++)
+		if (!repro_fault_signature(sig, sizeof sig, res->v[v].id, r->point, r->mode, kind) &&
+		    !repro_signature_add_fault(sig, sizeof sig, res->v[v].fclass) && repro_strset_add(&res->found_sigs, sig))
 			rc = -1;
 	res->status = repro_strset_equal(&res->found, &r->expect) ? REPRO_SAME : REPRO_DIFFERS;
 story:
@@ -505,6 +522,11 @@ story:
 			repro_mode_name(r->mode), en ? en : "?");
 		if (r->lost_writes)
 			fprintf(story, ", lost writes (seed %" PRIu64 ")", r->seed);
+		if (r->dfaults) {
+			char list[96];
+			dfault_list_text(r->dfaults, list, sizeof list);
+			fprintf(story, ", disk faults %s on its durable images", list);
+		}
 		fprintf(story, "\n");
 		if (res->reached || res->status != REPRO_CANNOT) {
 			fprintf(story, "ops (> the op the fault fires in; the matrix runs the rest of the log after it):\n");
@@ -544,6 +566,7 @@ void repro_result_free(repro_result *res)
 		free(res->v[i].id);
 		free(res->v[i].expected);
 		free(res->v[i].found);
+		free(res->v[i].fclass);
 	}
 	free(res->v);
 	repro_strset_free(&res->found);
