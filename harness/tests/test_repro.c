@@ -188,7 +188,7 @@ static const bad_case bad_cases[] = {
 	{"fault bad errno", HDR "#! atomic 512\n#! fault pager/commit/sb_sync hit 1 mode once errno EWHAT\n" OK_TAIL,
 	 "t.repro:3: fault: bad errno 'EWHAT'"},
 	{"fault lost-writes without seed", HDR "#! atomic 512\n#! fault pager/commit/sb_sync hit 1 mode once errno EIO lost-writes\n" OK_TAIL,
-	 "t.repro:3: fault: after the errno, want nothing or 'lost-writes seed S'"},
+	 "t.repro:3: fault: after the errno, want nothing, 'lost-writes seed S' and/or 'disk-faults MODE,..."},
 	{"expect unknown", HDR "#! atomic 512\n#! crash op 1 end-of-op persisted none\n#! expect I-NOPE\ncreate 10\nalloc a\n",
 	 "t.repro:4: expect: unknown verdict id 'I-NOPE'"},
 	{"expect twice", HDR "#! atomic 512\n#! crash op 1 end-of-op persisted none\n#! expect I-OPEN\n#! expect I-OPEN\ncreate 10\nalloc a\n",
