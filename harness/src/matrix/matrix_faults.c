@@ -35,8 +35,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crash/crash.h"
-#include "disk/dfault.h"
+#include "tornpage/crash.h"
+#include "tornpage/dfault.h"
 
 static int want(const engine *e, dfault_mode m)
 {

@@ -7,7 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "matrix_int.h"
 
-#include "disk/dfault.h"
+#include "tornpage/dfault.h"
 
 #include <stdlib.h>
 #include <string.h>
