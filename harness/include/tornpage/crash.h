@@ -59,14 +59,7 @@ typedef struct crash_fault_stats {
 /* Row i of crash_fault_stats.step: a fault point's name, or "-" (end of op); NULL past the last. */
 const char *crash_fault_step_name(size_t i);
 
-/* The class of a disk fault in a finding's signature: the mode, and for the faults on
- * units the best role (superblock, meta, directory, protected, regular, free, beyond) of
- * the pages the unit covers — for a lying sync, of the units it wrote (sh: its shadow) —
- * as the writing pager's roles (npages of them, NULL: pages 0-2 by number) name them. */
-void crash_fault_class(const dfault *f, const dfault_shadow *sh, const uint8_t *roles, uint64_t npages,
-		       uint32_t unit, size_t ps, char *out, size_t n);
-
-#define CRASH_DEFAULT_ROT_BUDGET 128u /* rot images per crash point (--rot-budget) */
+#define CRASH_DEFAULT_ROT_BUDGET DFAULT_ROT_BUDGET /* rot images per crash point (--rot-budget) */
 
 typedef struct crash_cfg {
 	uint32_t unit;        /* atomic write unit in bytes; 0 = the page size */

@@ -63,6 +63,20 @@ void dfault_corrupt(const dfault *f, uint8_t *buf, size_t n);
  * out is too small. */
 int dfault_format(const dfault *f, char *out, size_t n);
 
+/* The class of a fault in finding signatures: the mode, and for the faults on units the
+ * most telling role (superblock, meta, directory, protected, regular, free, beyond) of
+ * the pages the faulty unit covers — for a lying sync, of units[0..nunits) (the units it
+ * wrote) — as roles (pager_role of npages pages; NULL: pages 0-2 by number) name them:
+ * "rot/meta", "lying-sync/superblock", "lost-size". */
+void dfault_class(const dfault *f, const uint64_t *units, size_t nunits, const uint8_t *roles, uint64_t npages,
+		  uint32_t unit, size_t ps, char *out, size_t n);
+/* The best pager_role of the pages unit u covers (superblock first), and a role's rank in
+ * that order (0 superblock, 1 metadata, 2 directory, 3 protected, 4 regular, 5 free, 6 other). */
+uint8_t dfault_unit_role(const uint8_t *roles, uint64_t npages, uint64_t u, uint32_t unit, size_t ps);
+int dfault_role_rank(uint8_t role);
+
+#define DFAULT_ROT_BUDGET 128u /* rot images per image at most (--rot-budget's default) */
+
 /* Seeded choices, each a function of the run's seed and where it is used, so that any
  * one image can be rebuilt from its reproducer (which records the result, not the seed). */
 uint64_t dfault_garbage_seed(uint64_t seed, uint64_t point, uint64_t unit);

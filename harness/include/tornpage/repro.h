@@ -108,7 +108,7 @@ int repro_signature(char *out, size_t n, const char *verdict, const char *step, 
 		    oplog_kind kind, uint32_t unit_bytes, size_t page_size);
 int repro_finding_signature(char *out, size_t n, const oplog *log, const crash_finding *f);
 /* A crash signature of an image with a disk fault: ":" and the fault's class appended
- * (crash_fault_class: "rot/meta", "lying-sync/meta", "lost-size"), e.g.
+ * (dfault_class: "rot/meta", "lying-sync/meta", "lost-size"), e.g.
  * I-OPEN@pager/commit/sb_sync:after-sync:alloc:512:rot/superblock. fclass NULL or "":
  * unchanged. 0, or -1 when out (n bytes, holding a signature) is too small. */
 int repro_signature_add_fault(char *out, size_t n, const char *fclass);

@@ -145,7 +145,7 @@ int crash_faults_new(ctx *c)
 		return -1;
 	c->fx = fx;
 	fx->modes = modes;
-	fx->rot_budget = c->cfg->rot_budget ? c->cfg->rot_budget : CRASH_DEFAULT_ROT_BUDGET;
+	fx->rot_budget = c->cfg->rot_budget ? c->cfg->rot_budget : DFAULT_ROT_BUDGET;
 	fx->view = simdisk_new(SIMDISK_MIN_UNIT);
 	fx->garbage = malloc(c->unit);
 	dfault f = {DFAULT_LYING_SYNC, 0, 0, 0, 0, 0};
@@ -249,71 +249,11 @@ void crash_faults_op_done(ctx *c)
 
 /* ---- roles, classes and the read set ---- */
 
-/* Most telling first: the class of a unit spanning several pages is its best page's. */
-static int role_rank(uint8_t r)
-{
-	switch (r) {
-	case PAGER_ROLE_SUPERBLOCK: return 0;
-	case PAGER_ROLE_META_A:
-	case PAGER_ROLE_META_B: return 1;
-	case PAGER_ROLE_DIRECTORY: return 2;
-	case PAGER_ROLE_PROTECTED: return 3;
-	case PAGER_ROLE_REGULAR: return 4;
-	case PAGER_ROLE_FREE: return 5;
-	default: return 6;
-	}
-}
-
-static const char *role_class(uint8_t r)
-{
-	static const char *const names[] = {"superblock", "meta", "directory", "protected", "regular", "free", "beyond"};
-	return names[role_rank(r)];
-}
-
-/* The best role of the pages unit u covers; roles may be NULL (pages 0-2 by number). */
-static uint8_t unit_role(const uint8_t *roles, uint64_t npages, uint64_t u, uint32_t unit, size_t ps)
-{
-	uint64_t first = u * unit / ps, last = (u * unit + unit - 1) / ps;
-	uint8_t best = PAGER_ROLE_BEYOND;
-	for (uint64_t p = first; p <= last; p++) {
-		uint8_t r = roles && p < npages ? roles[p]
-			    : p == 0 ? PAGER_ROLE_SUPERBLOCK : p == 1 ? PAGER_ROLE_META_A
-			    : p == 2 ? PAGER_ROLE_META_B : PAGER_ROLE_BEYOND;
-		if (role_rank(r) < role_rank(best))
-			best = r;
-	}
-	return best;
-}
-
-void crash_fault_class(const dfault *f, const dfault_shadow *sh, const uint8_t *roles, uint64_t npages,
-		       uint32_t unit, size_t ps, char *out, size_t n)
-{
-	switch (f->mode) {
-	case DFAULT_TORN_GARBAGE:
-	case DFAULT_ROT:
-	case DFAULT_MISDIRECT:
-		snprintf(out, n, "%s/%s", dfault_mode_name(f->mode), role_class(unit_role(roles, npages, f->unit, unit, ps)));
-		break;
-	case DFAULT_LYING_SYNC: {
-		uint8_t best = PAGER_ROLE_BEYOND;
-		for (size_t i = 0; sh && i < sh->n; i++) {
-			uint8_t r = unit_role(roles, npages, sh->units[i], unit, ps);
-			if (role_rank(r) < role_rank(best))
-				best = r;
-		}
-		snprintf(out, n, "%s/%s", dfault_mode_name(f->mode), role_class(best));
-		break;
-	}
-	default:
-		snprintf(out, n, "%s", dfault_mode_name(f->mode));
-		break;
-	}
-}
-
 void crash_faults_classify(ctx *c, const variant *v)
 {
 	crash_faults *fx = c->fx;
-	crash_fault_class(&v->f, v->sh, fx->wroles, fx->npages, c->unit, c->ps, fx->fclass, sizeof fx->fclass);
+	dfault_class(&v->f, v->sh ? v->sh->units : NULL, v->sh ? v->sh->n : 0, fx->wroles, fx->npages, c->unit, c->ps,
+		     fx->fclass, sizeof fx->fclass);
 }
 
 /* The writing pager's roles of the file's pages into fx->roles; during the create (no
@@ -353,15 +293,15 @@ static void read_set(ctx *c, uint64_t len)
 	if (ok) {
 		pager_page_roles(p, fx->roles, npages);
 		for (uint64_t u = 0; u < nunits; u++) {
-			uint8_t r = unit_role(fx->roles, npages, u, c->unit, c->ps);
-			if (role_rank(r) > 3)
+			uint8_t r = dfault_unit_role(fx->roles, npages, u, c->unit, c->ps);
+			if (dfault_role_rank(r) > 3)
 				continue;
 			void *rq = fx->rs;
 			int bad = grow(&rq, &fx->rs_cap, fx->nrs + 1, sizeof *fx->rs);
 			fx->rs = rq;
 			if (bad)
 				break;
-			fx->rs[fx->nrs++] = u * 8 + (uint64_t)role_rank(r); /* rank kept for the budget */
+			fx->rs[fx->nrs++] = u * 8 + (uint64_t)dfault_role_rank(r); /* rank kept for the budget */
 		}
 	}
 	pager_close(p);

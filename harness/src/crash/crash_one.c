@@ -147,7 +147,7 @@ static int apply_fault(crash_one *c)
 		}
 	}
 	if (c->fault.mode != DFAULT_NONE)
-		crash_fault_class(&c->fault, &c->sh, c->roles, c->npages, c->unit, c->ps, c->fclass, sizeof c->fclass);
+		dfault_class(&c->fault, c->sh.units, c->sh.n, c->roles, c->npages, c->unit, c->ps, c->fclass, sizeof c->fclass);
 	return 0;
 }
 

@@ -67,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pager.h"
 #include "tornpage/subsets.h"
 
 static const char *const mode_names[DFAULT_NMODES] = {
@@ -213,6 +214,69 @@ int dfault_format(const dfault *f, char *out, size_t n)
 		break;
 	}
 	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/* ---- classes: the mode and the role of the page the fault hit ---- */
+
+/* Most telling first: the class of a unit spanning several pages is its best page's. */
+int dfault_role_rank(uint8_t r)
+{
+	switch (r) {
+	case PAGER_ROLE_SUPERBLOCK: return 0;
+	case PAGER_ROLE_META_A:
+	case PAGER_ROLE_META_B: return 1;
+	case PAGER_ROLE_DIRECTORY: return 2;
+	case PAGER_ROLE_PROTECTED: return 3;
+	case PAGER_ROLE_REGULAR: return 4;
+	case PAGER_ROLE_FREE: return 5;
+	default: return 6;
+	}
+}
+
+static const char *role_class(uint8_t r)
+{
+	static const char *const names[] = {"superblock", "meta", "directory", "protected", "regular", "free", "beyond"};
+	return names[dfault_role_rank(r)];
+}
+
+/* The best role of the pages unit u covers; roles may be NULL (pages 0-2 by number). */
+uint8_t dfault_unit_role(const uint8_t *roles, uint64_t npages, uint64_t u, uint32_t unit, size_t ps)
+{
+	uint64_t first = u * unit / ps, last = (u * unit + unit - 1) / ps;
+	uint8_t best = PAGER_ROLE_BEYOND;
+	for (uint64_t p = first; p <= last; p++) {
+		uint8_t r = roles && p < npages ? roles[p]
+			    : p == 0 ? PAGER_ROLE_SUPERBLOCK : p == 1 ? PAGER_ROLE_META_A
+			    : p == 2 ? PAGER_ROLE_META_B : PAGER_ROLE_BEYOND;
+		if (dfault_role_rank(r) < dfault_role_rank(best))
+			best = r;
+	}
+	return best;
+}
+
+void dfault_class(const dfault *f, const uint64_t *units, size_t nunits, const uint8_t *roles, uint64_t npages,
+		  uint32_t unit, size_t ps, char *out, size_t n)
+{
+	switch (f->mode) {
+	case DFAULT_TORN_GARBAGE:
+	case DFAULT_ROT:
+	case DFAULT_MISDIRECT:
+		snprintf(out, n, "%s/%s", dfault_mode_name(f->mode), role_class(dfault_unit_role(roles, npages, f->unit, unit, ps)));
+		break;
+	case DFAULT_LYING_SYNC: {
+		uint8_t best = PAGER_ROLE_BEYOND;
+		for (size_t i = 0; units && i < nunits; i++) {
+			uint8_t r = dfault_unit_role(roles, npages, units[i], unit, ps);
+			if (dfault_role_rank(r) < dfault_role_rank(best))
+				best = r;
+		}
+		snprintf(out, n, "%s/%s", dfault_mode_name(f->mode), role_class(best));
+		break;
+	}
+	default:
+		snprintf(out, n, "%s", dfault_mode_name(f->mode));
+		break;
+	}
 }
 
 /* ---- seeded choices: each a mix of the run's seed and where it is used ---- */

@@ -24,7 +24,7 @@
  * also the unit with its new cache bytes; lost-size: the full length) — and only what the
  * twin does not show is reported, with I-SILENT when the image opens, pager_check is
  * clean and the state is wrong (judge_fault_verdicts). A (verdict, fault class) pair is
- * reported once per case. The class is crash_fault_class's, with the roles of the
+ * reported once per case. The class is dfault_class's, with the roles of the
  * recovered plain image (pages 0-2 by number when it does not open).
  * Cost per case: about 3 x (units of the failed sync) + budget + 2^(units op k synced)
  * + (units op k synced) judges, each with a twin judged once per image (rot's twin once). */
@@ -35,7 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tornpage/crash.h"
 #include "tornpage/dfault.h"
 
 static int want(const engine *e, dfault_mode m)
@@ -140,7 +139,7 @@ static int judge_faulty(engine *e, const judge_case *jc, const dfault *f, const 
 	judge_verdicts_clear(&e->fgot);
 	if (judge_collect(&e->j, jc, 0, img, len, NULL, &e->fgot) < 0)
 		return -1;
-	crash_fault_class(f, sh, e->froles, (len + e->ps - 1) / e->ps, e->unit, e->ps, e->fclass, sizeof e->fclass);
+	dfault_class(f, sh ? sh->units : NULL, sh ? sh->n : 0, e->froles, (len + e->ps - 1) / e->ps, e->unit, e->ps, e->fclass, sizeof e->fclass);
 	judge_fault_verdicts(&e->fgot, &e->ftwin, emit, e);
 	return e->failed ? -1 : 0;
 }
@@ -155,7 +154,7 @@ static int twin(engine *e, const judge_case *jc, uint8_t *img, uint64_t len, int
 
 static int rot(engine *e, const judge_case *jc, uint8_t *img, uint64_t len)
 {
-	uint32_t budget = e->cfg->rot_budget ? e->cfg->rot_budget : CRASH_DEFAULT_ROT_BUDGET;
+	uint32_t budget = e->cfg->rot_budget ? e->cfg->rot_budget : DFAULT_ROT_BUDGET;
 	if (roles_of(e, img, len, 1) || twin(e, jc, img, len, 0))
 		return -1;
 	for (size_t i = 0; i < e->nfrs && 2 * i < budget; i++) {
