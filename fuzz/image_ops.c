@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #include "format.h"
 #include "pager.h"
 #include "tornpage/simdisk.h"
@@ -84,9 +86,10 @@ typedef struct view_walk {
 	view *v;
 } view_walk;
 
+/* h folded with x, in order (XXH64 of x seeded with h; in memory only). */
 static uint64_t mix(uint64_t h, uint64_t x)
 {
-	return (h ^ x) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
+	return XXH64(&x, sizeof x, h);
 }
 
 static int view_regular(void *arg, uint64_t n)

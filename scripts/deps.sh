@@ -2,7 +2,7 @@
 # Install the Debian packages tornpage needs, only those that are missing.
 set -euo pipefail
 pkgs=(build-essential cmake clang libclang-rt-14-dev libdeflate-dev libfiu-dev fiu-utils
-      libcriterion-dev libxml2-utils jq libjson-c-dev zip)
+      libcriterion-dev libxml2-utils jq libjson-c-dev libxxhash-dev zip)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -267,6 +267,41 @@ Test(subsets_hash, is_xxh64_seeded_with_the_unit_index)
 	cr_assert_neq(subsets_unit_hash(0, unit, 511), subsets_unit_hash(0, unit, 512));
 }
 
+/* Identities are saved (reproducer file names, docs/repro.md), so they must never change:
+ * these values were computed by the hand-written XXH64 the harness carried before it
+ * used libxxhash, over lengths around each of XXH64's code paths (0-3 bytes, 4, 8, the
+ * 32-byte stripes and the tails after them) and seeds at both ends. */
+Test(subsets_hash, pinned_identities_never_change)
+{
+	static const struct {
+		size_t len;
+		uint64_t index, hash;
+	} pin[] = {
+		{0, 1, UINT64_C(0xD5AFBA1336A3BE4B)},
+		{1, 12345, UINT64_C(0x9102786A712FF044)},
+		{3, UINT64_MAX, UINT64_C(0xE422054A9BC43A06)},
+		{4, 0, UINT64_C(0x9BB64B7D66EE9FDA)},
+		{7, 1, UINT64_C(0xD8B4A941715FEE31)},
+		{8, 12345, UINT64_C(0xBBCC4601A016B1E4)},
+		{31, UINT64_MAX, UINT64_C(0x931DF7FF3B1D1E4A)},
+		{32, 0, UINT64_C(0x23C3C17EF790FD97)},
+		{33, 1, UINT64_C(0x17B3DF313DE9A40E)},
+		{63, 12345, UINT64_C(0x0E4A6A50D61E6220)},
+		{64, UINT64_MAX, UINT64_C(0xE90717D28B13C3E9)},
+		{100, 0, UINT64_C(0xA61F8D4C170FE531)},
+		{512, 1, UINT64_C(0xA12EA823819C11DB)},
+		{512, 12345, UINT64_C(0x2DBF476DFCE588EF)},
+		{4096, 0, UINT64_C(0x796398CD432797CC)},
+		{4096, UINT64_MAX, UINT64_C(0x7A4EAFB087ED77ED)},
+	};
+	static uint8_t buf[4096];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)(i * 7 + 3);
+	for (size_t k = 0; k < sizeof pin / sizeof pin[0]; k++)
+		cr_expect_eq(subsets_unit_hash(pin[k].index, buf, pin[k].len), pin[k].hash,
+			     "len %zu, index %llu", pin[k].len, (unsigned long long)pin[k].index);
+}
+
 Test(subsets_hash, xor_identity_tells_images_apart_and_matches_duplicates)
 {
 	/* 4 units of 512 bytes; old = disk, new = cache. Identity of subset S =

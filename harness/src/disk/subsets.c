@@ -38,6 +38,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 #define SUBSETS_GOLDEN 0x9E3779B97F4A7C15u /* splitmix64's increment (2^64 / phi) */
 
 enum subsets_kind_id {
@@ -253,92 +255,12 @@ int subsets_at(size_t n, const subsets_cfg *cfg, uint64_t point_index, uint64_t 
 	return 0;
 }
 
-/* XXH64 (Yann Collet's xxHash, 64-bit variant), written out here so the harness needs
- * no extra library. Loads are explicit little-endian so the value is the same on every
- * host (an identity could be saved in a report). ~1 byte per cycle or better: a 4 KiB
- * unit hashes in about a microsecond. */
-#define XXH_P1 0x9E3779B185EBCA87u
-#define XXH_P2 0xC2B2AE3D27D4EB4Fu
-#define XXH_P3 0x165667B19E3779F9u
-#define XXH_P4 0x85EBCA77C2B2AE63u
-#define XXH_P5 0x27D4EB2F165667C5u
-
-static uint64_t subsets_rotl(uint64_t x, unsigned r)
-{
-	return (x << r) | (x >> (64u - r));
-}
-
-static uint64_t subsets_le64(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 |
-	       (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
-}
-
-static uint64_t subsets_le32(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	       (uint64_t)p[3] << 24;
-}
-
-static uint64_t subsets_xxh_round(uint64_t acc, uint64_t input)
-{
-	acc += input * XXH_P2;
-	acc = subsets_rotl(acc, 31);
-	return acc * XXH_P1;
-}
-
-static uint64_t subsets_xxh_merge(uint64_t acc, uint64_t val)
-{
-	acc ^= subsets_xxh_round(0, val);
-	return acc * XXH_P1 + XXH_P4;
-}
-
+/* XXH64 from libxxhash (Debian libxxhash-dev): its value is defined on the bytes, the
+ * same on every host, so an identity could be saved in a report (reproducer file names
+ * are one: repro.c). ~1 byte per cycle or better: a 4 KiB unit hashes in about a
+ * microsecond. test_subsets.c pins known values. */
 uint64_t subsets_unit_hash(uint64_t unit_index, const uint8_t *bytes, size_t len)
 {
-	/* Offsets rather than pointer arithmetic: bytes may be NULL when len is 0. */
-	uint64_t seed = unit_index;
-	size_t i = 0;
-	uint64_t h;
-
-	if (len >= 32) {
-		uint64_t v1 = seed + XXH_P1 + XXH_P2;
-		uint64_t v2 = seed + XXH_P2;
-		uint64_t v3 = seed;
-		uint64_t v4 = seed - XXH_P1;
-		for (; len - i >= 32; i += 32) {
-			v1 = subsets_xxh_round(v1, subsets_le64(bytes + i));
-			v2 = subsets_xxh_round(v2, subsets_le64(bytes + i + 8));
-			v3 = subsets_xxh_round(v3, subsets_le64(bytes + i + 16));
-			v4 = subsets_xxh_round(v4, subsets_le64(bytes + i + 24));
-		}
-		h = subsets_rotl(v1, 1) + subsets_rotl(v2, 7) + subsets_rotl(v3, 12) +
-		    subsets_rotl(v4, 18);
-		h = subsets_xxh_merge(h, v1);
-		h = subsets_xxh_merge(h, v2);
-		h = subsets_xxh_merge(h, v3);
-		h = subsets_xxh_merge(h, v4);
-	} else {
-		h = seed + XXH_P5;
-	}
-	h += (uint64_t)len;
-	for (; len - i >= 8; i += 8) {
-		h ^= subsets_xxh_round(0, subsets_le64(bytes + i));
-		h = subsets_rotl(h, 27) * XXH_P1 + XXH_P4;
-	}
-	if (len - i >= 4) {
-		h ^= subsets_le32(bytes + i) * XXH_P1;
-		h = subsets_rotl(h, 23) * XXH_P2 + XXH_P3;
-		i += 4;
-	}
-	for (; i < len; i++) {
-		h ^= (uint64_t)bytes[i] * XXH_P5;
-		h = subsets_rotl(h, 11) * XXH_P1;
-	}
-	h ^= h >> 33;
-	h *= XXH_P2;
-	h ^= h >> 29;
-	h *= XXH_P3;
-	h ^= h >> 32;
-	return h;
+	static const uint8_t none[1];
+	return XXH64(len ? (const void *)bytes : none, len, unit_index); /* bytes may be NULL when len is 0 */
 }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 /* ---- verdict signatures --------------------------------------------------------- */
 
 static int sig_add(sigset *g, uint64_t sig)
@@ -36,11 +38,10 @@ static int sig_has(const uint64_t *s, size_t n, uint64_t sig)
 	return 0;
 }
 
+/* h chained with string s (XXH64 seeded with h): equal chains of strings, equal hashes. */
 static uint64_t str_hash(uint64_t h, const char *s)
 {
-	for (; s && *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
-	return (h ^ 0xff) * 0x100000001b3ull;
+	return XXH64(s ? s : "", s ? strlen(s) : 0, h);
 }
 
 /* The identity of an image verdict, to recognise one the no-fault image shows too. A
@@ -53,7 +54,7 @@ static uint64_t verdict_sig(const char *verdict, const char *expected, const cha
 {
 	int state = !strcmp(verdict, "I-ATOMIC") || !strcmp(verdict, "I-DURABLE");
 	int model = state || !strcmp(verdict, "I-OPEN") || !strcmp(verdict, "I-LEAK");
-	uint64_t h = str_hash(0xcbf29ce484222325ull, state ? "I-ATOMIC/I-DURABLE" : verdict);
+	uint64_t h = str_hash(0, state ? "I-ATOMIC/I-DURABLE" : verdict);
 	return str_hash(h, model ? found : expected);
 }
 
@@ -67,7 +68,7 @@ static void on_judge(void *arg, const char *verdict, const char *expected, const
 		return;
 	}
 	/* several images (the subsets of a failed sync) may show one verdict: once */
-	uint64_t vh = str_hash(str_hash(str_hash(0x84222325cbf29ce4ull, verdict), expected), found);
+	uint64_t vh = str_hash(str_hash(str_hash(1, verdict), expected), found);
 	if (sig_has(e->vseen.s, e->vseen.n, vh))
 		return;
 	if (sig_add(&e->vseen, vh))

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xxhash.h>
+
 void oplog_free(oplog *log)
 {
 	if (log == NULL)
@@ -41,12 +43,7 @@ void oplog_b_finish(oplog_b *b, oplog *out)
 
 static uint64_t oplog_hash(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325u; /* FNV-1a: short names, no adversary to fear */
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3u;
-	}
-	return h;
+	return XXH3_64bits(s, n); /* short names: XXH3's fast path */
 }
 
 uint32_t oplog_b_find(const oplog_b *b, const char *s, size_t n)

@@ -16,8 +16,6 @@
 
 /* strdup(s), "" for NULL; NULL only when out of memory. */
 char *report_dup(const char *s);
-/* Length of the valid UTF-8 sequence at p (1..4), or 0 if it is not one. */
-size_t report_utf8_len(const unsigned char *p);
 /* A zeroed slot at r->cases[r->ncases] (the caller counts it), or NULL (ENOMEM). */
 report_case *report_new_case(report *r);
 /* 1 if a verdict of c is fatal. */

@@ -1,136 +1,122 @@
-/* report_json.c — the JSON writer: the schema of docs/matrix.md, the contract with
- * `tornpage merge` (report_read.c reads exactly this), CI scripts and reproducers. */
+/* report_json.c — the JSON writer (json-c, through json/jsonout.h): the schema of
+ * docs/matrix.md, the contract with `tornpage merge` (report_read.c reads exactly this),
+ * CI scripts and reproducers. Seeds are decimal strings (they pass 2^53); times have six
+ * decimals. */
 #define _POSIX_C_SOURCE 200809L
 #include "report_int.h"
 
-#include <inttypes.h>
-#include <string.h>
+#include "json/jsonout.h"
 
-static void json_str(FILE *f, const char *s)
+/* A text field: the record's strings are never NULL, but the schema says string. */
+static void put_text(jsonout *j, json_object *o, const char *key, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	fputc('"', f);
-	while (*p) {
-		unsigned c = *p;
-		if (c == '"' || c == '\\') {
-			fputc('\\', f);
-			fputc((int)c, f);
-			p++;
-		} else if (c < 0x20) {
-			switch (c) {
-			case '\n': fputs("\\n", f); break;
-			case '\t': fputs("\\t", f); break;
-			case '\r': fputs("\\r", f); break;
-			default: fprintf(f, "\\u%04x", c); break;
-			}
-			p++;
-		} else {
-			size_t n = report_utf8_len(p);
-			if (n) {
-				fwrite(p, 1, n, f);
-				p += n;
-			} else {
-				fputs("\\ufffd", f); /* not UTF-8: the replacement character */
-				p++;
-			}
-		}
-	}
-	fputc('"', f);
+	jsonout_put_str(j, o, key, s ? s : "");
 }
 
-/* ---- JSON ---------------------------------------------------------------------- */
-
-static void json_list(FILE *f, const char *csv)
+static json_object *params_obj(jsonout *j, const report *r)
 {
-	fputc('[', f);
-	const char *s = csv;
-	int first = 1;
-	while (s && *s) {
-		size_t n = strcspn(s, ",");
-		char item[128];
-		snprintf(item, sizeof item, "%.*s", (int)(n < 127 ? n : 127), s);
-		fputs(first ? "" : ", ", f);
-		json_str(f, item);
-		first = 0;
-		s += n + (s[n] == ',');
+	json_object *p = jsonout_object(j), *modes = jsonout_array(j), *errnos = jsonout_array(j);
+	put_text(j, p, "io", r->io);
+	jsonout_put_u64(j, p, "atomic", r->atomic);
+	put_text(j, p, "points", r->points);
+	jsonout_push_csv(j, modes, r->modes);
+	jsonout_put(j, p, "modes", modes);
+	jsonout_push_csv(j, errnos, r->errnos);
+	jsonout_put(j, p, "errnos", errnos);
+	jsonout_put_bool(j, p, "lost_writes", r->lost_writes);
+	jsonout_put_u64(j, p, "exhaustive", r->exhaustive);
+	jsonout_put_bool(j, p, "images", r->images);
+	jsonout_put_u64_string(j, p, "seed", r->seed);
+	jsonout_put_u64(j, p, "continue", r->cont);
+	return p;
+}
+
+static json_object *case_obj(jsonout *j, const report_case *c)
+{
+	json_object *o = jsonout_object(j), *vs = jsonout_array(j);
+	jsonout_put_u64(j, o, "ordinal", c->ordinal);
+	jsonout_put_u64(j, o, "log_index", c->log_index);
+	put_text(j, o, "log", c->log);
+	put_text(j, o, "point", c->point);
+	jsonout_put_u64(j, o, "hit", c->hit);
+	put_text(j, o, "mode", c->mode);
+	put_text(j, o, "errno", c->err);
+	jsonout_put_u64_string(j, o, "seed", c->seed);
+	jsonout_put_bool(j, o, "lost_writes", c->lost_writes);
+	jsonout_put_u64(j, o, "op", c->op);
+	jsonout_put_u64(j, o, "line", c->line);
+	put_text(j, o, "op_text", c->op_text);
+	jsonout_put_bool(j, o, "fired", c->fired);
+	put_text(j, o, "result", c->result);
+	jsonout_put_bool(j, o, "fail_stop", c->fail_stop);
+	jsonout_put_u64(j, o, "continued", c->continued);
+	jsonout_put_bool(j, o, "converged", c->converged);
+	jsonout_put_fixed(j, o, "seconds", c->seconds, 6);
+	jsonout_put_u64(j, o, "dropped", c->dropped);
+	jsonout_put_u64(j, o, "preexisting", c->preexisting);
+	for (size_t k = 0; k < c->nv; k++) {
+		const report_verdict *v = &c->v[k];
+		json_object *vo = jsonout_object(j);
+		put_text(j, vo, "id", v->id);
+		jsonout_put_u64(j, vo, "op", v->op);
+		jsonout_put_u64(j, vo, "line", v->line);
+		put_text(j, vo, "at", v->at);
+		jsonout_put_bool(j, vo, "fatal", v->fatal);
+		put_text(j, vo, "expected", v->expected);
+		put_text(j, vo, "found", v->found);
+		jsonout_push(j, vs, vo);
 	}
-	fputc(']', f);
+	jsonout_put(j, o, "verdicts", vs);
+	return o;
 }
 
 int report_write_json(const report *r, FILE *f)
 {
+	jsonout j = JSONOUT_INIT;
 	report_totals t;
 	report_totals_of(r, &t);
-	fprintf(f, "{\n  \"format\": \"tornpage-matrix\",\n  \"schema\": %d,\n", REPORT_SCHEMA);
-	fputs("  \"params\": {\"io\": ", f);
-	json_str(f, r->io);
-	fprintf(f, ", \"atomic\": %" PRIu32 ", \"points\": ", r->atomic);
-	json_str(f, r->points);
-	fputs(", \"modes\": ", f);
-	json_list(f, r->modes);
-	fputs(", \"errnos\": ", f);
-	json_list(f, r->errnos);
-	fprintf(f, ", \"lost_writes\": %s, \"exhaustive\": %" PRIu32 ", \"images\": %s, \"seed\": \"%" PRIu64
-		   "\", \"continue\": %" PRIu64 "},\n",
-		r->lost_writes ? "true" : "false", r->exhaustive, r->images ? "true" : "false", r->seed, r->cont);
-	fprintf(f, "  \"shard\": {\"count\": %" PRIu32 ", \"indexes\": [", r->nshards);
+	json_object *root = jsonout_object(&j);
+	jsonout_put_str(&j, root, "format", "tornpage-matrix");
+	jsonout_put_u64(&j, root, "schema", REPORT_SCHEMA);
+	jsonout_put(&j, root, "params", params_obj(&j, r));
+
+	json_object *shard = jsonout_object(&j), *idx = jsonout_array(&j);
+	jsonout_put_u64(&j, shard, "count", r->nshards);
 	for (size_t i = 0; i < r->nshard_idx; i++)
-		fprintf(f, "%s%" PRIu32, i ? ", " : "", r->shards[i]);
-	fputs("]},\n  \"logs\": [", f);
+		jsonout_push(&j, idx, json_object_new_uint64(r->shards[i]));
+	jsonout_put(&j, shard, "indexes", idx);
+	jsonout_put(&j, root, "shard", shard);
+
+	json_object *logs = jsonout_array(&j);
 	for (size_t i = 0; i < r->nlogs; i++) {
 		const report_log *l = &r->logs[i];
-		fputs(i ? ",\n    {\"path\": " : "\n    {\"path\": ", f);
-		json_str(f, l->path);
-		fprintf(f, ", \"ops\": %" PRIu64 ", \"cases\": %" PRIu64 ", \"seconds\": %.6f, \"error\": ", l->ops, l->cases,
-			l->seconds);
-		if (l->error)
-			json_str(f, l->error);
-		else
-			fputs("null", f);
-		fputc('}', f);
+		json_object *lo = jsonout_object(&j);
+		put_text(&j, lo, "path", l->path);
+		jsonout_put_u64(&j, lo, "ops", l->ops);
+		jsonout_put_u64(&j, lo, "cases", l->cases);
+		jsonout_put_fixed(&j, lo, "seconds", l->seconds, 6);
+		jsonout_put_str(&j, lo, "error", l->error); /* null: the log has its matrix */
+		jsonout_push(&j, logs, lo);
 	}
-	fprintf(f, "%s],\n", r->nlogs ? "\n  " : "");
-	fprintf(f, "  \"summary\": {\"cases\": %" PRIu64 ", \"all_cases\": %" PRIu64 ", \"with_verdicts\": %" PRIu64
-		   ", \"fatal\": %" PRIu64 ", \"unfired\": %" PRIu64 ", \"log_errors\": %" PRIu64
-		   ", \"seconds\": %.6f, \"cases_per_second\": %.1f},\n",
-		t.cases, t.all_cases, t.with_verdicts, t.fatal, t.unfired, t.log_errors, r->seconds,
-		r->seconds > 0 ? (double)t.cases / r->seconds : 0.0);
-	fputs("  \"cases\": [", f);
-	for (size_t i = 0; i < r->ncases; i++) {
-		const report_case *c = &r->cases[i];
-		fprintf(f, "%s\n    {\"ordinal\": %" PRIu64 ", \"log_index\": %" PRIu64 ", \"log\": ", i ? "," : "", c->ordinal,
-			c->log_index);
-		json_str(f, c->log);
-		fputs(", \"point\": ", f);
-		json_str(f, c->point);
-		fprintf(f, ", \"hit\": %" PRIu64 ", \"mode\": ", c->hit);
-		json_str(f, c->mode);
-		fputs(", \"errno\": ", f);
-		json_str(f, c->err);
-		fprintf(f, ", \"seed\": \"%" PRIu64 "\", \"lost_writes\": %s,\n     \"op\": %" PRIu64 ", \"line\": %" PRIu32
-			   ", \"op_text\": ",
-			c->seed, c->lost_writes ? "true" : "false", c->op, c->line);
-		json_str(f, c->op_text);
-		fprintf(f, ", \"fired\": %s, \"result\": ", c->fired ? "true" : "false");
-		json_str(f, c->result);
-		fprintf(f, ", \"fail_stop\": %s, \"continued\": %" PRIu64 ", \"converged\": %s, \"seconds\": %.6f, \"dropped\": %" PRIu64
-			   ", \"preexisting\": %" PRIu64 ",\n     \"verdicts\": [",
-			c->fail_stop ? "true" : "false", c->continued, c->converged ? "true" : "false", c->seconds, c->dropped,
-			c->preexisting);
-		for (size_t k = 0; k < c->nv; k++) {
-			const report_verdict *v = &c->v[k];
-			fprintf(f, "%s\n       {\"id\": ", k ? "," : "");
-			json_str(f, v->id);
-			fprintf(f, ", \"op\": %" PRIu64 ", \"line\": %" PRIu32 ", \"at\": ", v->op, v->line);
-			json_str(f, v->at);
-			fprintf(f, ", \"fatal\": %s, \"expected\": ", v->fatal ? "true" : "false");
-			json_str(f, v->expected);
-			fputs(", \"found\": ", f);
-			json_str(f, v->found);
-			fputc('}', f);
-		}
-		fputs("]}", f);
-	}
-	fprintf(f, "%s]\n}\n", r->ncases ? "\n  " : "");
-	return ferror(f) ? -1 : 0;
+	jsonout_put(&j, root, "logs", logs);
+
+	json_object *sum = jsonout_object(&j);
+	jsonout_put_u64(&j, sum, "cases", t.cases);
+	jsonout_put_u64(&j, sum, "all_cases", t.all_cases);
+	jsonout_put_u64(&j, sum, "with_verdicts", t.with_verdicts);
+	jsonout_put_u64(&j, sum, "fatal", t.fatal);
+	jsonout_put_u64(&j, sum, "unfired", t.unfired);
+	jsonout_put_u64(&j, sum, "log_errors", t.log_errors);
+	jsonout_put_fixed(&j, sum, "seconds", r->seconds, 6);
+	jsonout_put_fixed(&j, sum, "cases_per_second", r->seconds > 0 ? (double)t.cases / r->seconds : 0.0, 1);
+	jsonout_put(&j, root, "summary", sum);
+
+	json_object *cases = jsonout_array(&j);
+	for (size_t i = 0; i < r->ncases; i++)
+		jsonout_push(&j, cases, case_obj(&j, &r->cases[i]));
+	jsonout_put(&j, root, "cases", cases);
+
+	int rc = jsonout_write(&j, root, f);
+	json_object_put(root);
+	return rc;
 }

@@ -6,6 +6,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "json/jsonout.h"
+
 /* XML text or attribute value: the five entities, newlines and tabs as character
  * references in attributes, other control characters (not allowed in XML 1.0) and
  * invalid UTF-8 as U+FFFD. */
@@ -27,7 +29,7 @@ static void xml_str(FILE *f, const char *s, int attr)
 		default:
 			if (c < 0x20) {
 				fputs("\xef\xbf\xbd", f);
-			} else if ((n = report_utf8_len(p)) == 0) {
+			} else if ((n = jsonout_utf8_len(p)) == 0) {
 				fputs("\xef\xbf\xbd", f);
 				n = 1;
 			} else if (n == 3 && p[0] == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf)) {
