@@ -97,9 +97,10 @@ static int known_or_save(crash_out *o, const crash_finding *f)
 	}
 	/* Every signature of the reproducer is covered from now on (one file per signature). */
 	for (size_t i = 0; i < r.expect.n; i++)
-		if (!repro_signature(sig, sizeof sig, r.expect.s[i], f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step,
-				     f->at.phase, o->log->ops[f->at.op].kind, f->unit_bytes, f->page_size) &&
-		    !repro_signature_add_fault(sig, sizeof sig, f->fault ? f->fclass : NULL) &&
+		if (!(f->fault ? repro_disk_fault_signature(sig, sizeof sig, r.expect.s[i], f->fstep, f->unit_bytes,
+							    f->page_size, f->fclass)
+			       : repro_signature(sig, sizeof sig, r.expect.s[i], f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step,
+						 f->at.phase, o->log->ops[f->at.op].kind, f->unit_bytes, f->page_size)) &&
 		    repro_strset_add(o->saved, sig))
 			o->save_err = 1;
 	int w = repro_save(&r, o->save_dir, NULL, path, sizeof path);

@@ -387,7 +387,7 @@ Test(repro_disk_fault, a_lying_sync_reproducer_replays_silent_and_round_trips)
 	/* the signature names the fault's class */
 	char sigs[600];
 	repro_strset_join(&res.sigs, sigs, sizeof sigs);
-	cr_assert(strstr(sigs, "I-SILENT@pager/commit/sb_sync:before-sync:alloc:512:lying-sync/meta"), "%s", sigs);
+	cr_assert(strstr(sigs, "I-SILENT@pager/commit/meta_sync:512:lying-sync/meta"), "%s", sigs);
 	repro_result_free(&res);
 	/* the same image with the device's bytes of metadata A (units 2, 3) on disk: the
 	 * copy the new superblock selects is the new one, nothing is wrong */

@@ -109,6 +109,8 @@ typedef struct crash_finding {
 	const char *fclass;         /* its class for signatures ("rot/meta"), "" when none */
 	const uint64_t *dev;        /* lying sync: units holding the bytes the device had */
 	size_t ndev;
+	const char *fstep;          /* a disk fault's step in its signature: the crash point's
+				     * (NULL at end of op), or the faulty sync's (misdirect, lying-sync) */
 } crash_finding;
 typedef void (*crash_finding_fn)(void *arg, const crash_finding *f);
 

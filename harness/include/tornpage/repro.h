@@ -107,10 +107,17 @@ int repro_errno_value(const char *name);
 int repro_signature(char *out, size_t n, const char *verdict, const char *step, crash_phase phase,
 		    oplog_kind kind, uint32_t unit_bytes, size_t page_size);
 int repro_finding_signature(char *out, size_t n, const oplog *log, const crash_finding *f);
-/* A crash signature of an image with a disk fault: ":" and the fault's class appended
- * (dfault_class: "rot/meta", "lying-sync/meta", "lost-size"), e.g.
- * I-OPEN@pager/commit/sb_sync:after-sync:alloc:512:rot/superblock. fclass NULL or "":
- * unchanged. 0, or -1 when out (n bytes, holding a signature) is too small. */
+/* A crash finding on an image with a disk fault (crash --faults):
+ *   VERDICT@STEP:ATOMIC:FAULT   e.g. I-SILENT@pager/commit/meta_sync:512:lying-sync/meta
+ * FAULT is the fault's class (dfault_class); STEP the protocol step where it struck: the
+ * crash point's for torn garbage, rot and lost size ("-" at the end of an op), the faulty
+ * sync's for a misdirected write or a lying sync. The phase and the op in flight are left
+ * out: a fault that stays on disk is seen at every later point, and which op is in
+ * flight then does not make it another root cause. 0 or -1 (out too small). */
+int repro_disk_fault_signature(char *out, size_t n, const char *verdict, const char *step, uint32_t unit_bytes,
+			       size_t page_size, const char *fclass);
+/* ":" and the class appended to a signature (fault cases of the matrix: their verdicts a
+ * disk fault caused, VERDICT@POINT:MODE:OPKIND:FAULT). fclass NULL or "": unchanged. */
 int repro_signature_add_fault(char *out, size_t n, const char *fclass);
 int repro_fault_signature(char *out, size_t n, const char *verdict, const char *point, repro_mode mode,
 			  oplog_kind kind);

@@ -273,7 +273,8 @@ void crash_on_violation(void *arg, const char *verdict, const char *expected, co
 	c->image_seen |= saw_bit(verdict);
 	group *g = NULL;
 	for (size_t i = 0; i < c->ngroups && !g; i++)
-		if (strcmp(c->groups[i].verdict, verdict) == 0 && strcmp(c->groups[i].fclass, fclass) == 0)
+		if (strcmp(c->groups[i].verdict, verdict) == 0 && strcmp(c->groups[i].fclass, fclass) == 0 &&
+		    (!c->fault || c->groups[i].fstep == c->fstep))
 			g = &c->groups[i];
 	if (g) {
 		g->states++;
@@ -290,6 +291,7 @@ void crash_on_violation(void *arg, const char *verdict, const char *expected, co
 	snprintf(g->expected, sizeof g->expected, "%s", expected);
 	snprintf(g->found, sizeof g->found, "%s", found);
 	snprintf(g->fclass, sizeof g->fclass, "%s", fclass);
+	g->fstep = c->fault ? c->fstep : NULL;
 	if (c->fault) {
 		g->has_fault = 1;
 		g->fault = *c->fault;
@@ -335,7 +337,7 @@ static void flush_groups(ctx *c, const crash_point *at, size_t ndirty)
 		crash_finding f = {g->verdict, g->fatal, *at, g->states, g->subset, ndirty,
 				   g->units, g->roles, g->units ? g->nunits : 0, c->unit, c->ps,
 				   g->expected, g->found, g->has_fault ? &g->fault : NULL, g->fclass,
-				   g->dev, g->dev ? g->ndev : 0};
+				   g->dev, g->dev ? g->ndev : 0, g->fstep};
 		c->st->findings++;
 		c->st->fatal += g->fatal;
 		if (c->fn)

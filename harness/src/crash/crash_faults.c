@@ -233,6 +233,7 @@ void crash_faults_sync(ctx *c, const simdisk_event *ev, simdisk_phase phase)
 	if (phase == SIMDISK_AFTER_SYNC && dfault_shadow_active(&fx->next)) {
 		fx->spawn = 1; /* the cases are made at this point's visit, with its read set */
 		fx->spawn_step = crash_tally_step(ev->step);
+		fx->spawn_name = ev->step;
 	}
 }
 
@@ -361,7 +362,7 @@ static void torn_garbage(ctx *c, const crash_point *at, const judge_case *jc, si
 	for (size_t t = 0; t < nrel && !c->stop; t++) {
 		uint64_t u = c->rel[t], n = simdisk_unit_len(c->d, u);
 		for (size_t f = 0; f < 3 && !c->stop; f++) {
-			variant v = {{DFAULT_TORN_GARBAGE, u, fills[f], 0, 0, 0}, NULL, c->tally_step, len, 1, 0, V_TORN, t};
+			variant v = {{DFAULT_TORN_GARBAGE, u, fills[f], 0, 0, 0}, NULL, c->tally_step, at->step, len, 1, 0, V_TORN, t};
 			if (fills[f] == DFAULT_FILL_SEEDED)
 				v.f.arg = dfault_garbage_seed(c->cfg->sub.seed, at->index, u);
 			dfault_corrupt(&v.f, fx->garbage, (size_t)n);
@@ -408,7 +409,7 @@ static void rot(ctx *c, const crash_point *at, const judge_case *jc)
 		uint64_t n = simdisk_unit_len(c->d, u);
 		for (int zero = 0; zero < 2 && !c->stop; zero++) {
 			variant v = {{DFAULT_ROT, u, zero ? DFAULT_FILL_ZEROS : DFAULT_FILL_FLIP, 0, 0, 0}, NULL,
-				     c->tally_step, len, 1, 0, V_ONE, 0};
+				     c->tally_step, at->step, len, 1, 0, V_ONE, 0};
 			if (!zero)
 				v.f.arg = dfault_rot_bit(c->cfg->sub.seed, at->index, u, 0, (size_t)n);
 			memcpy(fx->garbage, disk + u * c->unit, (size_t)n);
@@ -427,7 +428,7 @@ static void lost_size(ctx *c, const crash_point *at, const judge_case *jc, size_
 	uint64_t len = simdisk_len(c->d);
 	if (!c->dlen || c->dlen >= len)
 		return;
-	variant v = {{DFAULT_LOST_SIZE, 0, 0, 0, 0, 0}, NULL, c->tally_step, c->dlen, 0, 0, V_SUBSETS, 0};
+	variant v = {{DFAULT_LOST_SIZE, 0, 0, 0, 0, 0}, NULL, c->tally_step, at->step, c->dlen, 0, 0, V_SUBSETS, 0};
 	size_t ne = cache_entries(c, nrel, UINT64_MAX, c->dlen / c->unit, NULL);
 	if (ne == SIZE_MAX)
 		return;
@@ -466,6 +467,7 @@ static void spawn(ctx *c)
 				}
 				k->last_op = c->op + 1;
 				k->step = fx->spawn_step;
+				k->step_name = fx->spawn_name;
 				k->op = c->op;
 			}
 		}
@@ -476,6 +478,7 @@ static void spawn(ctx *c)
 			return;
 		k->sh = *t; /* the template becomes the case; a fresh one is made at the next sync */
 		k->step = fx->spawn_step;
+		k->step_name = fx->spawn_name;
 		k->last_op = SIZE_MAX;
 		k->op = c->op;
 		if (!model_init(&k->before, c->log)) {
@@ -508,7 +511,7 @@ static void case_images(ctx *c, const crash_point *at, const judge_case *jc, siz
 	size_t ne = cache_entries(c, nrel, UINT64_MAX, UINT64_MAX, sh);
 	if (ne == SIZE_MAX)
 		return;
-	variant v = {sh->f, sh, k->step, len, nover, ne, sh->f.mode == DFAULT_MISDIRECT ? V_ENDS : V_SUBSETS, 0};
+	variant v = {sh->f, sh, k->step, k->step_name, len, nover, ne, sh->f.mode == DFAULT_MISDIRECT ? V_ENDS : V_SUBSETS, 0};
 	if (sh->f.mode == DFAULT_LYING_SYNC && (c->op != k->op || !c->in_op)) {
 		/* Op k's last sync lied: k is acknowledged but not durable until the next sync
 		 * completes, and no format can make it so (dfault.c). The model allows k undone:

@@ -39,6 +39,7 @@ typedef struct group {
 	int has_fault;
 	dfault fault;           /* the first image's disk fault (when has_fault) */
 	char fclass[48];        /* its class, "" for a plain image */
+	const char *fstep;      /* the step its signature names (crash_finding.fstep) */
 	char expected[400], found[400];
 } group;
 
@@ -91,6 +92,7 @@ typedef struct ctx {
 	size_t nrel;
 	const dfault *fault;  /* the image's disk fault; NULL for a plain crash image */
 	const char *fclass;   /* its class ("rot/meta"), "" for a plain image */
+	const char *fstep;    /* the protocol step its signature names (NULL: end of op) */
 	uint64_t ordinal;
 	int image_fatal;
 	unsigned image_seen;  /* CRASH_SAW_* bits of the verdicts of the image being judged */
@@ -107,6 +109,7 @@ typedef struct fcase {
 	dfault_shadow sh;
 	size_t last_op;       /* misdirect: dropped after the end of this op */
 	size_t step;          /* crash_tally_step of the faulty sync */
+	const char *step_name; /* its fault-point name */
 	size_t op;            /* the op of the faulty sync */
 	model before;         /* lying-sync: the model before that op */
 	int have_before;
@@ -123,6 +126,7 @@ struct crash_faults {
 	dfault_shadow next;    /* the sync in progress, as a lying sync (a template) */
 	int spawn;             /* next has a completed sync whose cases are not made yet */
 	size_t spawn_step;
+	const char *spawn_name;
 	fcase *cases;          /* live misdirect cases, then the live lying case */
 	size_t ncases, cases_cap;
 	/* the variant being enumerated */
@@ -155,6 +159,8 @@ struct variant {
 	dfault f;
 	const dfault_shadow *sh;  /* misdirect, lying-sync: the case (for its class) */
 	size_t step;           /* tally row */
+	const char *fstep;     /* the step the signature names: the crash point's, or the faulty
+				* sync's (misdirect, lying-sync); NULL: end of op */
 	uint64_t len;          /* image length */
 	size_t nover, nent;
 	enum { V_ONE, V_SUBSETS, V_TORN, V_ENDS } policy; /* V_ENDS: no entry, every entry */

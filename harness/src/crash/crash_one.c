@@ -146,6 +146,9 @@ static int apply_fault(crash_one *c)
 				memcpy(c->disk + off, held, (size_t)(c->len - off < c->unit ? c->len - off : c->unit));
 		}
 	}
+	c->fstep = c->phase == CRASH_END_OF_OP ? NULL : c->step;
+	if ((c->fault.mode == DFAULT_MISDIRECT || c->fault.mode == DFAULT_LYING_SYNC) && c->fault.sync < c->nevents)
+		c->fstep = c->events[c->fault.sync].step;
 	if (c->fault.mode != DFAULT_NONE)
 		dfault_class(&c->fault, c->sh.units, c->sh.n, c->roles, c->npages, c->unit, c->ps, c->fclass, sizeof c->fclass);
 	return 0;

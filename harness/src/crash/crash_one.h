@@ -54,6 +54,7 @@ typedef struct crash_one {
 	dfault_shadow sh;          /* misdirect, lying-sync: the fault followed to the point */
 	uint64_t dlen;             /* the length the last completed sync made durable */
 	uint64_t img_len;          /* the image's length: len, or dlen for lost-size */
+	const char *fstep;         /* the step a disk fault's signature names (crash_finding.fstep) */
 	char fclass[48];           /* dfault_class of the fault at the point ("" for none) */
 	uint8_t *disk0;            /* misdirect, lying-sync: the disk without the fault (its twin's) */
 	model lie_before;          /* lying-sync: the model before the op whose sync lied ... */

@@ -133,6 +133,7 @@ void crash_run_variant(ctx *c, const crash_point *at, const judge_case *jc, uint
 	crash_faults_classify(c, v);
 	c->fault = &v->f;
 	c->fclass = fx->fclass;
+	c->fstep = v->fstep;
 	c->list = fx->eu;
 	c->src = fx->esrc;
 	c->mask = fx->eon;

@@ -180,10 +180,22 @@ int repro_finding_signature(char *out, size_t n, const oplog *log, const crash_f
 {
 	if (f->at.op >= log->nops)
 		return -1;
-	if (repro_signature(out, n, f->verdict, f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step, f->at.phase,
-			    log->ops[f->at.op].kind, f->unit_bytes, f->page_size))
-		return -1;
-	return f->fault ? repro_signature_add_fault(out, n, f->fclass) : 0;
+	if (f->fault)
+		return repro_disk_fault_signature(out, n, f->verdict, f->fstep, f->unit_bytes, f->page_size, f->fclass);
+	return repro_signature(out, n, f->verdict, f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step, f->at.phase,
+			       log->ops[f->at.op].kind, f->unit_bytes, f->page_size);
+}
+
+int repro_disk_fault_signature(char *out, size_t n, const char *verdict, const char *step, uint32_t unit_bytes,
+			       size_t page_size, const char *fclass)
+{
+	char at[16];
+	if (unit_bytes == 0 || unit_bytes == page_size)
+		snprintf(at, sizeof at, "page");
+	else
+		snprintf(at, sizeof at, "%" PRIu32, unit_bytes);
+	int w = snprintf(out, n, "%s@%s:%s:%s", verdict, step ? step : "-", at, fclass ? fclass : "");
+	return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
 int repro_signature_add_fault(char *out, size_t n, const char *fclass)

@@ -288,14 +288,16 @@ static int crash_run_one(const repro *r, repro_result *res, FILE *story)
 	if (res->reached) {
 		char sig[REPRO_SIG_MAX];
 		oplog_kind kind = r->log.ops[r->op].kind;
-		for (size_t i = 0; i < r->expect.n; i++)
-			if (!repro_signature(sig, sizeof sig, r->expect.s[i], c.step, r->phase, kind, c.unit, c.ps) &&
-			    !repro_signature_add_fault(sig, sizeof sig, c.fclass) && repro_strset_add(&res->sigs, sig))
-				rc = -1;
-		for (size_t i = 0; i < res->found.n; i++)
-			if (!repro_signature(sig, sizeof sig, res->found.s[i], c.step, r->phase, kind, c.unit, c.ps) &&
-			    !repro_signature_add_fault(sig, sizeof sig, c.fclass) && repro_strset_add(&res->found_sigs, sig))
-				rc = -1;
+		for (int pass = 0; pass < 2; pass++) {
+			const repro_strset *ids = pass ? &res->found : &r->expect;
+			for (size_t i = 0; i < ids->n; i++) {
+				int bad = r->df.mode != DFAULT_NONE
+						  ? repro_disk_fault_signature(sig, sizeof sig, ids->s[i], c.fstep, c.unit, c.ps, c.fclass)
+						  : repro_signature(sig, sizeof sig, ids->s[i], c.step, r->phase, kind, c.unit, c.ps);
+				if (!bad && repro_strset_add(pass ? &res->found_sigs : &res->sigs, sig))
+					rc = -1;
+			}
+		}
 	}
 	res->status = res->reached && repro_strset_equal(&res->found, &r->expect) ? REPRO_SAME : REPRO_DIFFERS;
 	if (story) {
