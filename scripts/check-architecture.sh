@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check-architecture.sh [LIBTORNPAGE.a] — the harness's shape, checked (docs/architecture.md).
-#  1. Concerns depend one way: json <- disk <- ops <- judge <- crash, matrix <- report, repro <- cli.
+#  1. Concerns depend one way: json <- disk <- ops <- judge <- crash, matrix <- report, repro
+#     <- html <- cli.
 #     A file may include headers of its own concern or of a lower one, never of a sibling
 #     or a higher one (so there is no include cycle between folders).
 #  2. Public headers (harness/include) include only public headers: their own, the
@@ -11,11 +12,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-declare -A rank=([json]=-1 [disk]=0 [ops]=1 [judge]=2 [crash]=3 [matrix]=3 [report]=4 [repro]=4 [cli]=5)
+declare -A rank=([json]=-1 [disk]=0 [ops]=1 [judge]=2 [crash]=3 [matrix]=3 [report]=4 [repro]=4 [html]=5 [cli]=6)
 # the concern of each public header (harness/include/tornpage/NAME)
 declare -A public=([version.h]=base [subsets.h]=disk [simdisk.h]=disk [dfault.h]=disk [oplog.h]=ops [ops.def]=ops
   [model.h]=ops [mcheck.h]=ops [replay.h]=ops [verdicts.h]=judge [verdicts.def]=judge [crash.h]=crash
-  [matrix.h]=matrix [report.h]=report [image.h]=report [repro.h]=repro [shrink.h]=repro [baseline.h]=repro)
+  [matrix.h]=matrix [report.h]=report [image.h]=report [repro.h]=repro [shrink.h]=repro [baseline.h]=repro [html.h]=html)
 rank[base]=-1
 
 bad=0

@@ -21,15 +21,18 @@ echo "== golden images (written by mappedpages 0.1, the Rust seed)"
 for atomic in 512 4096; do
   echo
   echo "== crash states of corpus/oplogs at --atomic $atomic (baseline corpus/repro)"
-  "$tp" crash --quiet --atomic "$atomic" --baseline corpus/repro corpus/oplogs/*.log || rc=1
+  mkdir -p build/reports
+  "$tp" crash --quiet --atomic "$atomic" --baseline corpus/repro --html "build/reports/crash-$atomic.html" \
+    corpus/oplogs/*.log || rc=1
 done
 
 echo
 echo "== fault matrix over corpus/oplogs (baseline corpus/repro)"
 mkdir -p build/reports
 "$tp" matrix --quiet --baseline corpus/repro --json build/reports/matrix.json \
-  --junit build/reports/matrix.xml --md build/reports/matrix.md corpus/oplogs/*.log || rc=1
-echo "reports: build/reports/matrix.json matrix.xml matrix.md"
+  --junit build/reports/matrix.xml --md build/reports/matrix.md --html build/reports/matrix.html \
+  corpus/oplogs/*.log || rc=1
+echo "reports: build/reports/matrix.json matrix.xml matrix.md matrix.html"
 
 echo
 echo "== saved reproducers (corpus/repro): each must show exactly its expected verdicts"

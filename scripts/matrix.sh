@@ -2,7 +2,8 @@
 # CI: the fault matrix over corpus/oplogs, published as files for the CI's test and
 # artifact views:  build/reports/matrix.json (docs/matrix.md schema), matrix.xml (JUnit,
 # one testcase per case), matrix.md (summary for a CI page; appended to
-# $GITHUB_STEP_SUMMARY when set).
+# $GITHUB_STEP_SUMMARY when set), matrix.html (one self-contained page: the heat map
+# and every distinct finding's story, docs/report.md).
 #
 # usage: scripts/matrix.sh [BUILD_DIR] [extra tornpage matrix options, e.g. --shard 0/4]
 # MATRIX_ARGS overrides the default options (--lost-writes --seed 1). With --shard I/N
@@ -30,13 +31,13 @@ for ((i = 1; i <= $#; i++)); do
 done
 # shellcheck disable=SC2086
 "$tp" matrix corpus/oplogs/*.log ${MATRIX_ARGS:---lost-writes --seed 1} --quiet "$@" \
-  --json "$out/$name.json" --junit "$out/$name.xml" --md "$out/$name.md"
+  --json "$out/$name.json" --junit "$out/$name.xml" --md "$out/$name.md" --html "$out/$name.html"
 rc=$?
 if [ "$rc" -gt 1 ]; then
   echo "scripts/matrix.sh: tornpage matrix failed (exit $rc)" >&2
   exit 2
 fi
-echo "reports: $out/$name.json $out/$name.xml $out/$name.md"
+echo "reports: $out/$name.json $out/$name.xml $out/$name.md $out/$name.html"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   cat "$out/$name.md" >>"$GITHUB_STEP_SUMMARY"
 fi

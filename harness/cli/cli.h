@@ -96,6 +96,13 @@ int cli_faults(cli *c, unsigned *mask);
 
 /* ---- inputs and outputs ------------------------------------------------------------- */
 
+/* --html PATH: write the page there, "-" = stdout. 0, or -1 (errno says why). */
+struct html_report;
+int cli_html(struct html_report *h, const char *path);
+/* The command line as given ("tornpage crash --atomic 512 a.log"), for report titles;
+ * cut to n bytes. */
+void cli_command_line(const cli *c, char *out, size_t n);
+
 /* An oplog_diag_fn that prints each "file:line: message" on its own line on stderr. */
 void cli_diag_stderr(void *arg, const char *msg);
 /* Load an op log; every bad line is printed to stderr as file:line: message. 0 or 1. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tornpage/html.h"
 
 void cli_init(cli *c, const char *cmd, const char *usage, const struct option *opts, int argc, char **argv)
 {
@@ -252,4 +253,24 @@ void cli_diag_stderr(void *arg, const char *msg)
 int cli_load_log(const char *path, oplog *log)
 {
 	return oplog_load(path, log, cli_diag_stderr, NULL) ? 1 : 0;
+}
+
+void cli_command_line(const cli *c, char *out, size_t n)
+{
+	size_t len = (size_t)snprintf(out, n, "tornpage");
+	for (int i = 0; i < c->argc && len < n; i++) {
+		/* Long lists of files end in a count: a title, not a transcript. */
+		if (len + strlen(c->argv[i]) + 24 > n || (i >= 8 && c->argc - i > 2)) {
+			snprintf(out + len, n - len, " ... (%d more)", c->argc - i);
+			return;
+		}
+		len += (size_t)snprintf(out + len, n - len, strchr(c->argv[i], ' ') ? " '%s'" : " %s", c->argv[i]);
+	}
+}
+
+int cli_html(html_report *h, const char *path)
+{
+	if (!strcmp(path, "-"))
+		return html_write(h, stdout) || fflush(stdout) ? -1 : 0;
+	return html_save(h, path);
 }

@@ -10,6 +10,7 @@
 #include "tornpage/baseline.h"
 #include "cli.h"
 #include "tornpage/crash.h"
+#include "tornpage/html.h"
 #include "pager.h"
 #include "tornpage/replay.h"
 #include "tornpage/repro.h"
@@ -18,7 +19,7 @@
 static const char usage_text[] =
 	"usage: tornpage crash LOG... [--atomic 512|1024|4096|page] [--exhaustive K] [--samples N]\n"
 	"                      [--seed S] [--stop-on-first] [--strict] [--all-units] [-q|--quiet]\n"
-	"                      [--max-findings N] [--save DIR] [--baseline DIR]\n"
+	"                      [--max-findings N] [--save DIR] [--baseline DIR] [--html OUT]\n"
 	"                      [--faults MODE,...|all] [--rot-budget N]\n\n"
 	"Replays each log on a simulated disk. At every crash point (before and after every sync,\n"
 	"and at the end of every op) builds crash images — the disk plus any subset of the dirty\n"
@@ -35,6 +36,8 @@ static const char usage_text[] =
 	"--save DIR: write one reproducer per distinct finding signature into DIR (docs/repro.md).\n"
 	"--baseline DIR: findings whose signature a reproducer in DIR has are known; report new,\n"
 	"known and gone (reproducers that no longer give their verdicts); fail only on new ones.\n"
+	"--html OUT: one self-contained page: the findings as a heat map (crash step x verdict)\n"
+	"and each distinct finding's story with its pages and units drawn (docs/report.md).\n"
 	"Exit: 0 no violation (with --baseline: no new one), 1 violations, 2 bad usage or input.\n";
 
 typedef struct verdict_count {
@@ -58,6 +61,7 @@ typedef struct crash_out {
 	uint32_t exhaustive, samples; /* --exhaustive, --samples: in each reproducer's "from:" */
 	int save_err;
 	uint64_t known;          /* findings the baseline knows (not printed) */
+	html_report *html;       /* --html, or NULL */
 } crash_out;
 
 /* --baseline / --save for one finding: 1 when the baseline knows it (not printed). */
@@ -157,6 +161,16 @@ static void on_finding(void *arg, const crash_finding *f)
 		o->counts[i].findings++;
 		o->counts[i].states += f->states;
 	}
+	if (o->html) {
+		char how[300], at[16] = "page";
+		const char *base = strrchr(o->name, '/') ? strrchr(o->name, '/') + 1 : o->name;
+		if (o->cfg_unit)
+			snprintf(at, sizeof at, "%" PRIu32, o->cfg_unit);
+		snprintf(how, sizeof how, "tornpage crash --atomic %s --exhaustive %" PRIu32 " --samples %" PRIu32 " --seed %" PRIu64 " %s",
+			 at, o->exhaustive, o->samples, o->seed, base);
+		if (html_add_crash_finding(o->html, o->log, o->name, f, o->cfg_unit, how))
+			o->save_err = 1;
+	}
 	if (known_or_save(o, f)) {
 		o->known++;
 		return;
@@ -225,7 +239,7 @@ int cli_faults(cli *c, unsigned *mask)
 int cli_crash(int argc, char **argv)
 {
 	enum { O_ATOMIC = CLI_OPT_FIRST, O_EXHAUSTIVE, O_SAMPLES, O_SEED, O_MAX_FINDINGS, O_SAVE, O_BASELINE,
-	       O_STOP_ON_FIRST, O_STRICT, O_ALL_UNITS, O_FAULTS, O_ROT_BUDGET };
+	       O_STOP_ON_FIRST, O_STRICT, O_ALL_UNITS, O_FAULTS, O_ROT_BUDGET, O_HTML };
 	static const struct option opts[] = {
 		CLI_OPT_COMMON,
 		{"atomic", required_argument, NULL, O_ATOMIC},
@@ -240,11 +254,12 @@ int cli_crash(int argc, char **argv)
 		{"all-units", no_argument, NULL, O_ALL_UNITS},
 		{"faults", required_argument, NULL, O_FAULTS},
 		{"rot-budget", required_argument, NULL, O_ROT_BUDGET},
+		{"html", required_argument, NULL, O_HTML},
 		{0},
 	};
 	crash_cfg cfg = {.unit = 512, .sub = {SUBSETS_DEFAULT_EXHAUSTIVE, SUBSETS_DEFAULT_SAMPLES, 1}};
 	uint64_t max_print = 20, v;
-	const char *save_dir = NULL, *base_dir = NULL;
+	const char *save_dir = NULL, *base_dir = NULL, *html_path = NULL;
 	crash_fault_stats fstats;
 	memset(&fstats, 0, sizeof fstats);
 	cli c;
@@ -299,6 +314,9 @@ int cli_crash(int argc, char **argv)
 				return CLI_USAGE;
 			cfg.rot_budget = (uint32_t)v;
 			break;
+		case O_HTML:
+			html_path = c.arg;
+			break;
 		}
 	}
 	int quiet = c.quiet;
@@ -344,6 +362,16 @@ int cli_crash(int argc, char **argv)
 		free(parsed);
 		return CLI_USAGE;
 	}
+	char title[600];
+	cli_command_line(&c, title, sizeof title);
+	html_report *html = html_path ? html_new(title) : NULL;
+	if (html_path && !html) {
+		baseline_free(&base);
+		for (size_t i = 0; i < nlogs; i++)
+			oplog_free(&parsed[i]);
+		free(parsed);
+		return cli_err("crash", "out of memory");
+	}
 	char unit[16] = "page";
 	if (cfg.unit)
 		snprintf(unit, sizeof unit, "%u", cfg.unit);
@@ -374,6 +402,7 @@ int cli_crash(int argc, char **argv)
 		o->seed = cfg.sub.seed;
 		o->exhaustive = cfg.sub.exhaustive_k;
 		o->samples = cfg.sub.samples;
+		o->html = html;
 		cfg.progress = on_progress;
 		cfg.progress_arg = o;
 		printf("== %s (%zu ops, %zu-byte pages)\n", logs[i], parsed[i].nops, (size_t)1 << parsed[i].page_log2);
@@ -451,6 +480,11 @@ int cli_crash(int argc, char **argv)
 	}
 	if (save_err && rc == CLI_OK)
 		rc = CLI_USAGE;
+	if (html && cli_html(html, html_path)) {
+		fprintf(stderr, "tornpage crash: --html %s: %s\n", html_path, strerror(errno));
+		rc = CLI_USAGE;
+	}
+	html_free(html);
 	printf("\n%s\n", rc == CLI_VIOLATIONS ? (base_dir ? "RESULT: new violations found" : "RESULT: violations found")
 			  : rc == CLI_OK ? (base_dir ? "RESULT: no new violation" : "RESULT: no violation") : "RESULT: error");
 	for (size_t i = 0; i < nlogs; i++)

@@ -1,6 +1,6 @@
 /* cli_inspect.c — `tornpage inspect IMAGE...` (every structure of an image, decoded) and
  * `tornpage check IMAGE...` (does it open, and what pager_check says): both read each
- * file read-only through pager_inspect and print it as text or JSON (report/image.h). */
+ * file read-only through pager_inspect and print it as text or JSON (tornpage/image.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

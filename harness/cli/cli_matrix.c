@@ -19,13 +19,15 @@
 #include "tornpage/replay.h"
 #include "tornpage/report.h"
 #include "tornpage/subsets.h"
+#include "tornpage/html.h"
 
 static const char matrix_usage[] =
 	"usage: tornpage matrix LOG... [--io simdisk|posix] [--points GLOB[,GLOB]] [--modes once,persist]\n"
 	"                       [--errno EIO,ENOSPC,...] [--lost-writes] [--exhaustive K] [--no-images]\n"
 	"                       [--seed S] [--shard I/N] [--continue N] [--atomic 512|1024|2048|4096|page]\n"
-	"                       [--json F] [--junit F] [--md F] [--max-findings N] [-q|--quiet]\n"
-	"                       [--save DIR] [--baseline DIR] [--faults MODE,...|all] [--rot-budget N]\n\n"
+	"                       [--json F] [--junit F] [--md F] [--html F] [--max-findings N]\n"
+	"                       [-q|--quiet] [--save DIR] [--baseline DIR] [--faults MODE,...|all]\n"
+	"                       [--rot-budget N]\n\n"
 	"A dry run counts how often each fault point is reached; then one case per (point, nth hit,\n"
 	"mode, errno) runs from a snapshot taken before the op the hit falls in. once fails that hit\n"
 	"only; persist fails it and every later call of any point. Verdicts per case: F-SILENT (the\n"
@@ -47,25 +49,30 @@ static const char matrix_usage[] =
 	"--save DIR: write one reproducer per distinct finding signature into DIR (docs/repro.md).\n"
 	"--baseline DIR: verdicts whose signature a fault reproducer in DIR has are known; report\n"
 	"new, known and gone (reproducers that no longer give their verdicts); fail only on new ones.\n"
+	"--html F: one self-contained page: the matrix as a heat map (point x verdict) and each\n"
+	"distinct finding's reproducer and story (docs/report.md).\n"
 	"Defaults: simdisk, every point, both modes, EIO, seed 1, atomic 512. docs/matrix.md.\n"
 	"Exit: 0 no fatal verdict (with --baseline: no new one), 1 fatal verdicts (I-LEAK is not\n"
 	"fatal), 2 bad usage or input.\n";
 
 static const char merge_usage[] =
-	"usage: tornpage merge A.json B.json ... [--json OUT] [--junit OUT] [--md OUT] [--partial] [-q|--quiet]\n\n"
+	"usage: tornpage merge A.json B.json ... [--json OUT] [--junit OUT] [--md OUT] [--html OUT]\n"
+	"                      [--partial] [-q|--quiet]\n\n"
 	"Joins the JSON reports of `tornpage matrix --shard I/N` runs of one matrix (same logs and\n"
 	"options) into one report, as a single run would have written it. Without --partial every\n"
 	"shard 0..N-1 must be there. Exit: 0 no fatal verdict, 1 fatal verdicts, 2 bad input.\n";
 
 typedef struct outputs {
-	const char *json, *junit, *md;
+	const char *json, *junit, *md, *html;
+	html_report *h;          /* --html: the page, fed while the matrix runs (its stories) */
+	int html_oom;            /* a story could not be kept */
 } outputs;
 
-/* --json / --junit / --md, shared by matrix and merge. */
-enum { O_JSON = CLI_OPT_FIRST, O_JUNIT, O_MD, O_OUTPUTS_END };
+/* --json / --junit / --md / --html, shared by matrix and merge. */
+enum { O_JSON = CLI_OPT_FIRST, O_JUNIT, O_MD, O_HTML, O_OUTPUTS_END };
 #define OUTPUT_OPTIONS                                                                                 \
 	{"json", required_argument, NULL, O_JSON}, {"junit", required_argument, NULL, O_JUNIT},       \
-		{"md", required_argument, NULL, O_MD}
+		{"md", required_argument, NULL, O_MD}, {"html", required_argument, NULL, O_HTML}
 
 /* 1 when option o is one of OUTPUT_OPTIONS (its value taken). */
 static int output_opt(const cli *c, int o, outputs *out)
@@ -76,6 +83,8 @@ static int output_opt(const cli *c, int o, outputs *out)
 		out->junit = c->arg;
 	else if (o == O_MD)
 		out->md = c->arg;
+	else if (o == O_HTML)
+		out->html = c->arg;
 	return o >= O_JSON && o < O_OUTPUTS_END;
 }
 
@@ -104,6 +113,10 @@ static int write_outputs(const report *r, const outputs *o, const char *cmd)
 			rc = -1;
 		}
 	}
+	if (o->html && (!o->h || html_add_matrix(o->h, r) || cli_html(o->h, o->html))) {
+		fprintf(stderr, "tornpage %s: cannot write %s: %s\n", cmd, o->html, o->h ? strerror(errno) : "out of memory");
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -127,6 +140,14 @@ static void print_summary(const report *r, FILE *f)
 }
 
 /* ---- matrix --------------------------------------------------------------------- */
+
+/* baseline_sink.keep: a reproducer of a distinct finding, told in the HTML page. */
+static void keep_story(void *arg, const char *title, const repro *r)
+{
+	outputs *o = arg;
+	if (html_add_repro(o->h, title, r))
+		o->html_oom = 1;
+}
 
 typedef struct matrix_out {
 	report rep;
@@ -401,9 +422,17 @@ int cli_matrix(int argc, char **argv)
 		free(parsed);
 		return CLI_USAGE;
 	}
-	if (save_dir || base_dir) {
+	char title[600];
+	cli_command_line(&c, title, sizeof title);
+	if (out.html)
+		out.h = html_new(title); /* NULL: write_outputs says "out of memory" */
+	if (save_dir || base_dir || out.h) {
 		/* Reproducers are built after each log's matrix (baseline.h: replaying a case
 		 * inside the matrix's callback would disturb libfiu's state). */
+		if (out.h) {
+			sink.keep = keep_story;
+			sink.keep_arg = &out;
+		}
 		char u[16] = "page";
 		if (cfg.unit)
 			snprintf(u, sizeof u, "%u", cfg.unit);
@@ -490,8 +519,9 @@ int cli_matrix(int argc, char **argv)
 	if (!c.quiet && o.printed < t.fatal)
 		printf("(%" PRIu64 " more cases with fatal verdicts not shown; --max-findings N)\n", t.fatal - o.printed);
 	print_summary(&o.rep, stdout);
-	if (write_outputs(&o.rep, &out, "matrix"))
+	if (write_outputs(&o.rep, &out, "matrix") || out.html_oom)
 		rc = CLI_USAGE;
+	html_free(out.h);
 	if (base_dir) {
 		printf("\n");
 		baseline_report(&base, stdout);
@@ -580,8 +610,13 @@ int cli_merge(int argc, char **argv)
 	rc = t.fatal || t.log_errors ? CLI_VIOLATIONS : CLI_OK;
 	if ((!complete || t.cases != t.all_cases) && !partial)
 		rc = CLI_USAGE;
+	char title[600];
+	cli_command_line(&c, title, sizeof title);
+	if (out.html)
+		out.h = html_new(title);
 	if (write_outputs(&all, &out, "merge"))
 		rc = CLI_USAGE;
+	html_free(out.h);
 	report_free(&all);
 	return rc;
 }

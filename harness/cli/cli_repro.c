@@ -11,26 +11,30 @@
 #include "cli.h"
 #include "tornpage/repro.h"
 #include "tornpage/shrink.h"
+#include "tornpage/html.h"
 
 static const char repro_usage[] =
-	"usage: tornpage repro FILE... [-q|--quiet]\n"
+	"usage: tornpage repro FILE... [-q|--quiet] [--html OUT]\n"
 	"       tornpage repro --signatures FILE...\n\n"
 	"Replays each reproducer exactly (the crash point and the persisted units, or the fault\n"
 	"case) and tells the story: the ops up to the crash, the syncs with their steps, which\n"
 	"units of which pages persisted, the verdicts, expected vs found. --quiet: one line per\n"
 	"file. --signatures: print the reproducers' finding signatures, sorted, one per line\n"
-	"(docs/repro.md), for baselines and the fuzzer.\n"
+	"(docs/repro.md), for baselines and the fuzzer. --html OUT: also write one self-contained\n"
+	"page with every story and its crash state drawn as pages and units (docs/report.md).\n"
 	"Exit: 0 every file found exactly its expected verdicts, 1 some differ, 2 a bad file.\n";
 
 int cli_repro(int argc, char **argv)
 {
-	enum { O_SIGNATURES = CLI_OPT_FIRST };
+	enum { O_SIGNATURES = CLI_OPT_FIRST, O_HTML };
 	static const struct option opts[] = {
 		CLI_OPT_COMMON,
 		{"signatures", no_argument, NULL, O_SIGNATURES},
+		{"html", required_argument, NULL, O_HTML},
 		{0},
 	};
 	int sigs = 0;
+	const char *html_path = NULL;
 	cli c;
 	cli_init(&c, "repro", repro_usage, opts, argc, argv);
 	for (int o; (o = cli_next(&c)) != CLI_END;) {
@@ -40,14 +44,24 @@ int cli_repro(int argc, char **argv)
 		case O_SIGNATURES:
 			sigs = 1;
 			break;
+		case O_HTML:
+			html_path = c.arg;
+			break;
 		}
 	}
+	if (sigs && html_path)
+		return cli_err("repro", "--html tells stories; --signatures prints none");
 	int quiet = c.quiet;
 	int nfiles = cli_operands(&c, 1, -1, "reproducer");
 	if (nfiles < 0)
 		return CLI_USAGE;
 	int bad = 0, differ = 0, same = 0, cannot = 0;
 	repro_strset all = {0};
+	char title[600];
+	cli_command_line(&c, title, sizeof title);
+	html_report *html = html_path ? html_new(title) : NULL;
+	if (html_path && !html)
+		return cli_err("repro", "out of memory");
 	for (int i = c.first; i < argc; i++) {
 		repro r;
 		int p = repro_load(argv[i], &r, cli_diag_stderr, NULL);
@@ -100,9 +114,18 @@ int cli_repro(int argc, char **argv)
 		}
 		if (!quiet)
 			printf("\n");
+		if (html && html_add_repro(html, argv[i], &r)) {
+			fprintf(stderr, "tornpage repro: %s: out of memory\n", argv[i]);
+			bad++;
+		}
 		repro_result_free(&res);
 		repro_free(&r);
 	}
+	if (html && cli_html(html, html_path)) {
+		fprintf(stderr, "tornpage repro: --html %s: %s\n", html_path, strerror(errno));
+		bad++;
+	}
+	html_free(html);
 	if (sigs) {
 		for (size_t k = 0; k < all.n; k++)
 			printf("%s\n", all.s[k]);

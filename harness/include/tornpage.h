@@ -20,6 +20,7 @@
  *   tornpage/repro.h     reproducers: parse, print, replay, save, signatures
  *   tornpage/shrink.h    minimize a reproducer (ddmin)
  *   tornpage/baseline.h  known findings: a directory of reproducers
+ *   tornpage/html.h      one self-contained HTML page: heat maps, stories, unit maps
  *
  * Conventions (every header): functions return 0 on success and a negative value or a
  * count of problems otherwise, as each header states; messages go to a caller's buffer
@@ -43,5 +44,6 @@
 #include "tornpage/repro.h"
 #include "tornpage/shrink.h"
 #include "tornpage/baseline.h"
+#include "tornpage/html.h"
 
 #endif

@@ -68,6 +68,7 @@ void baseline_free(baseline *b);
 typedef struct baseline_sink_case {
 	matrix_case c;            /* c.point is the fault table's static string */
 	char *first;              /* the verdict it is saved for */
+	int save;                 /* written to save_dir (a new signature); else only kept */
 } baseline_sink_case;
 
 typedef struct baseline_sink {
@@ -78,6 +79,11 @@ typedef struct baseline_sink {
 	FILE *out;                /* where "saved FILE" lines go (NULL: nowhere) */
 	oplog_diag_fn diag;       /* why a case could not be saved, one line each (may be NULL) */
 	void *diag_arg;
+	/* Optional: handed every reproducer built (saved or not), with a title (its
+	 * signature and log), e.g. to tell it in an HTML report. With keep set, new
+	 * signatures are built even without save_dir. r is the sink's: copy what you keep. */
+	void (*keep)(void *arg, const char *title, const repro *r);
+	void *keep_arg;
 	/* private */
 	const oplog *log;         /* the log between begin and end */
 	const char *name;

@@ -119,4 +119,21 @@ typedef void (*crash_finding_fn)(void *arg, const crash_finding *f);
 int crash_run(const oplog *log, const crash_cfg *cfg, crash_stats *st, crash_finding_fn fn,
 	      void *arg, char *msg, size_t msglen);
 
+/* What a unit of the file holds in a crash image: the classification the reproducer's
+ * story and the HTML unit map draw (repro_map.states; computed once, by the library).
+ * A page with both PERSISTED and LOST units is torn. A new fault mode adds its state at
+ * the end, with a name in crash_unit_state_name. */
+typedef enum crash_unit_state {
+	CRASH_UNIT_SYNCED = 0,  /* the image holds what the pager wrote, and the disk already did */
+	CRASH_UNIT_PERSISTED,   /* the image holds what the pager wrote; the disk did not before */
+	CRASH_UNIT_LOST,        /* the image holds older bytes than the pager wrote (not written
+				 * back, a lying sync, the unit a misdirected write missed) */
+	CRASH_UNIT_GARBAGE,     /* torn-garbage: neither old nor new bytes */
+	CRASH_UNIT_ROTTEN,      /* rot: a flipped bit or zeros in the durable image */
+	CRASH_UNIT_MISDIRECTED, /* misdirect: holds another unit's bytes */
+	CRASH_UNIT_MISSING,     /* lost-size: past the size the image has */
+	CRASH_UNIT_STATES       /* count */
+} crash_unit_state;
+const char *crash_unit_state_name(crash_unit_state s); /* "synced", "persisted", "lost", ... */
+
 #endif

@@ -150,6 +150,17 @@ typedef enum repro_status {
 	REPRO_CANNOT = 2,     /* this build cannot run that kind of case (why) */
 } repro_status;
 
+/* A crash case's file at its crash point, for pictures (the HTML unit map). */
+typedef struct repro_map {
+	size_t page_size;         /* bytes */
+	uint32_t unit;            /* the atomic unit, bytes */
+	uint64_t len;             /* file length at the crash point, bytes */
+	uint64_t npages;          /* ceil(len / page_size) */
+	uint8_t *roles;           /* per page: pager_role as the writing pager saw it */
+	uint64_t nunits;          /* ceil(len / unit) */
+	uint8_t *states;          /* per unit: crash_unit_state (crash.h) of the image judged */
+} repro_map;
+
 typedef struct repro_result {
 	repro_status status;
 	int reached;             /* the crash point was located / the fault case ran */
@@ -161,6 +172,7 @@ typedef struct repro_result {
 	repro_strset found_sigs; /* signatures of what was found (when reached) */
 	const char *step;        /* crash: the sync's fault-point name (NULL at end-of-op) */
 	uint32_t sync;           /* crash: the run-wide sync index located */
+	repro_map map;           /* crash: the file at the crash point (when reached; else zero) */
 } repro_result;
 
 /* Replay the case; when story is not NULL, tell it there (ops, syncs, unit map,

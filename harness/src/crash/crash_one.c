@@ -351,6 +351,46 @@ int crash_one_judge_ex(crash_one *c, const uint64_t *units, size_t n, const uint
 	return judge_fault_verdicts(&c->got, &c->twin, fn, arg);
 }
 
+const char *crash_unit_state_name(crash_unit_state s)
+{
+	static const char *const names[CRASH_UNIT_STATES] = {"synced",  "persisted",   "lost",   "garbage",
+							       "rotten", "misdirected", "missing"};
+	return (unsigned)s < CRASH_UNIT_STATES ? names[s] : "?";
+}
+
+void crash_one_unit_states(const crash_one *c, const uint64_t *units, size_t n, const uint64_t *dev, size_t ndev,
+			   uint8_t *states)
+{
+	enum { LISTED = 1, DEVICE = 2 }; /* scratch marks, replaced below */
+	uint64_t nunits = (c->len + c->unit - 1) / c->unit;
+	memset(states, 0, (size_t)nunits);
+	for (size_t i = 0; i < ndev; i++)
+		if (dev[i] < nunits && device_slot(c, dev[i]) != SIZE_MAX)
+			states[dev[i]] = DEVICE;
+	for (size_t i = 0; i < n; i++)
+		if (units[i] < nunits)
+			states[units[i]] = LISTED; /* the cache's bytes win over the device's (build) */
+	for (uint64_t u = 0; u < nunits; u++) {
+		uint64_t off = u * c->unit, ulen = c->len - off < c->unit ? c->len - off : c->unit;
+		const uint8_t *img = states[u] == LISTED   ? c->cache + off
+				     : states[u] == DEVICE ? dfault_shadow_device(&c->sh, device_slot(c, u))
+							   : c->disk + off;
+		if (memcmp(img, c->cache + off, (size_t)ulen))
+			states[u] = CRASH_UNIT_LOST;
+		else
+			states[u] = memcmp(c->disk + off, c->cache + off, (size_t)ulen) ? CRASH_UNIT_PERSISTED : CRASH_UNIT_SYNCED;
+	}
+	/* The fault's own units (crash_one_judge_ex applies torn garbage and rot last). */
+	const dfault *f = &c->fault;
+	if ((f->mode == DFAULT_TORN_GARBAGE || f->mode == DFAULT_ROT) && f->unit < nunits)
+		states[f->unit] = f->mode == DFAULT_TORN_GARBAGE ? CRASH_UNIT_GARBAGE : CRASH_UNIT_ROTTEN;
+	if (f->mode == DFAULT_MISDIRECT && dfault_shadow_active(&c->sh) && c->sh.n == 2 && dfault_shadow_held(&c->sh, 1) &&
+	    c->sh.units[1] < nunits && states[c->sh.units[1]] == CRASH_UNIT_LOST)
+		states[c->sh.units[1]] = CRASH_UNIT_MISDIRECTED;
+	for (uint64_t u = (c->img_len + c->unit - 1) / c->unit; u < nunits; u++)
+		states[u] = CRASH_UNIT_MISSING;
+}
+
 void crash_one_free(crash_one *c)
 {
 	free(c->op_sync0);

@@ -87,6 +87,14 @@ int crash_one_judge_ex(crash_one *c, const uint64_t *units, size_t n, const uint
 		       judge_emit_fn fn, void *arg);
 /* 1 if unit u is dirty at the crash point. */
 int crash_one_dirty(const crash_one *c, uint64_t u);
+/* The state of every unit of the file at the crash point (ceil(len / unit) of them) in
+ * the image crash_one_judge_ex builds from units[0..n) (cache bytes) and dev[0..ndev)
+ * (a lying sync's device bytes) with the case's disk fault: states[u], a
+ * crash_unit_state (tornpage/crash.h), for each. By content: a unit is SYNCED, PERSISTED
+ * or LOST by comparing the image's bytes with the cache (what the pager wrote) and the
+ * disk; the fault's own units take its state. */
+void crash_one_unit_states(const crash_one *c, const uint64_t *units, size_t n, const uint64_t *dev, size_t ndev,
+			   uint8_t *states);
 void crash_one_free(crash_one *c);
 
 #endif /* TORNPAGE_CRASH_ONE_H */

@@ -224,7 +224,7 @@ int baseline_sink_begin(baseline_sink *s, const oplog *log, const char *name)
 	if (s->have_fc)
 		repro_fault_counts_free(&s->fc);
 	s->have_fc = 0;
-	if (!s->save_dir && !s->base)
+	if (!s->save_dir && !s->base && !s->keep)
 		return 0;
 	if (repro_fault_counts_of(log, &s->fc, msg, sizeof msg)) {
 		s->err = 1;
@@ -247,22 +247,25 @@ void baseline_sink_on_case(void *arg, const oplog *log, const matrix_case *c, co
 	snprintf(where, sizeof where, "%s hit %llu %s in op %zu of %s", c->point, (unsigned long long)c->hit,
 		 repro_mode_name(mode), op, base);
 	const char *queue = NULL;
+	int save = 0;
 	for (size_t i = 0; i < nverdicts; i++) {
 		if (repro_fault_signature(sig, sizeof sig, verdicts[i], c->point, mode, log->ops[op].kind) ||
 		    repro_signature_add_fault(sig, sizeof sig, fclasses ? fclasses[i] : NULL))
 			continue;
+		int known = 0;
 		if (s->base) {
 			int k = baseline_note(s->base, sig, strcmp(verdicts[i], "I-LEAK") != 0, where);
 			if (k < 0)
 				s->err = 1;
-			if (k)
-				continue;
+			known = k > 0;
 		}
-		if (s->save_dir && !repro_strset_has(&s->saved, sig)) {
+		/* Saved: new signatures only. Kept (keep): every signature, known ones too. */
+		if (((s->save_dir && !known) || s->keep) && !repro_strset_has(&s->saved, sig)) {
 			if (repro_strset_add(&s->saved, sig))
 				s->err = 1;
 			if (!queue)
 				queue = verdicts[i];
+			save |= s->save_dir && !known;
 		}
 	}
 	if (!queue)
@@ -274,6 +277,7 @@ void baseline_sink_on_case(void *arg, const oplog *log, const matrix_case *c, co
 	}
 	s->pending = p;
 	p[s->npending].c = *c;
+	p[s->npending].save = save;
 	if (!(p[s->npending].first = strdup(queue))) {
 		s->err = 1;
 		return;
@@ -298,16 +302,26 @@ int baseline_sink_end(baseline_sink *s)
 			if (rc < 0)
 				s->err = 1;
 		} else {
-			int w = repro_save(&r, s->save_dir, NULL, path, sizeof path);
+			int w = q->save ? repro_save(&r, s->save_dir, NULL, path, sizeof path) : 0;
 			if (w < 0) {
 				snprintf(line, sizeof line, "--save: %s: %s", s->save_dir, strerror(errno));
 				if (s->diag)
 					s->diag(s->diag_arg, line);
 				s->err = 1;
-			} else {
+			} else if (q->save) {
 				if (s->out)
 					fprintf(s->out, "%s %s\n", w ? "known  " : "saved  ", path);
 				s->files += w == 0;
+			}
+			if (s->keep) {
+				char sig[REPRO_SIG_MAX], title[REPRO_SIG_MAX + 300];
+				size_t op = 0;
+				repro_mode mode = q->c.mode == MATRIX_PERSIST ? REPRO_PERSIST : REPRO_ONCE;
+				if (repro_fault_op(&s->fc, q->c.point, q->c.hit, &op) ||
+				    repro_fault_signature(sig, sizeof sig, q->first, q->c.point, mode, s->log->ops[op].kind))
+					snprintf(sig, sizeof sig, "%s", q->first);
+				snprintf(title, sizeof title, "%s — %s", sig, base);
+				s->keep(s->keep_arg, title, &r);
 			}
 			repro_free(&r);
 		}

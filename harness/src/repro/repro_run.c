@@ -86,34 +86,42 @@ static int has_unit(const repro *r, uint64_t u)
 	return r->nunits && bsearch(&u, r->units, r->nunits, sizeof *r->units, repro_unit_cmp) != NULL;
 }
 
-/* One page's units as runs: "0-3" clean, "4*" dirty and not persisted, "[5]" persisted,
- * "(6)" listed as persisted but clean (no effect). */
-static void print_page_units(FILE *f, const crash_one *c, const repro *r, uint64_t page)
+/* How the story marks a unit: its crash_unit_state, or LISTED_CLEAN for a unit listed
+ * as persisted that was clean (no effect). */
+#define LISTED_CLEAN 255
+static int unit_mark(const repro *r, const uint8_t *states, uint64_t u)
 {
-	uint64_t first = page * c->ps / c->unit, last = ((page + 1) * c->ps - 1) / c->unit;
-	uint64_t nunits = (c->len + c->unit - 1) / c->unit;
-	if (last >= nunits)
-		last = nunits - 1;
+	return states[u] == CRASH_UNIT_SYNCED && has_unit(r, u) ? LISTED_CLEAN : states[u];
+}
+
+/* One page's units as runs: "0-3" synced, "4*" lost (not written back), "[5]" persisted,
+ * "(6)" listed as persisted but clean (no effect), "<7 garbage>" a disk fault's unit. */
+static void print_page_units(FILE *f, const repro_map *m, const repro *r, uint64_t page)
+{
+	uint64_t first = page * m->page_size / m->unit, last = ((page + 1) * m->page_size - 1) / m->unit;
+	if (last >= m->nunits)
+		last = m->nunits - 1;
 	uint64_t u = first;
 	while (u <= last) {
-		int persisted = has_unit(r, u);
-		int dirty = crash_one_dirty(c, u);
-		int st = persisted ? (dirty ? 2 : 3) : dirty;
+		int st = unit_mark(r, m->states, u);
 		uint64_t v = u;
-		while (v + 1 <= last) {
-			uint64_t w = v + 1;
-			int p2 = has_unit(r, w);
-			int d2 = crash_one_dirty(c, w);
-			if ((p2 ? (d2 ? 2 : 3) : d2) != st)
-				break;
-			v = w;
-		}
+		while (v + 1 <= last && unit_mark(r, m->states, v + 1) == st)
+			v++;
 		char run[64];
 		if (u == v)
 			snprintf(run, sizeof run, "%" PRIu64, u);
 		else
 			snprintf(run, sizeof run, "%" PRIu64 "-%" PRIu64, u, v);
-		fprintf(f, st == 0 ? " %s" : st == 1 ? " %s*" : st == 2 ? " [%s]" : " (%s)", run);
+		if (st == CRASH_UNIT_SYNCED)
+			fprintf(f, " %s", run);
+		else if (st == CRASH_UNIT_LOST)
+			fprintf(f, " %s*", run);
+		else if (st == CRASH_UNIT_PERSISTED)
+			fprintf(f, " [%s]", run);
+		else if (st == LISTED_CLEAN)
+			fprintf(f, " (%s)", run);
+		else
+			fprintf(f, " <%s %s>", run, crash_unit_state_name((crash_unit_state)st));
 		u = v + 1;
 	}
 }
@@ -161,6 +169,24 @@ static void disk_fault_story(FILE *f, const repro *r, const crash_one *c)
 	fprintf(f, "  (the verdicts below are what the fault changed: the same image without it is judged too, and what it shows is set aside)\n");
 }
 
+/* The file at the crash point with units[] persisted: roles and unit states. 0 or -1. */
+static int fill_map(repro_map *m, const crash_one *c, const repro *r)
+{
+	m->page_size = c->ps;
+	m->unit = c->unit;
+	m->len = c->len;
+	m->npages = c->npages;
+	m->nunits = (c->len + c->unit - 1) / c->unit;
+	m->roles = malloc(m->npages ? (size_t)m->npages : 1);
+	m->states = malloc(m->nunits ? (size_t)m->nunits : 1);
+	if (!m->roles || !m->states)
+		return -1;
+	if (m->npages)
+		memcpy(m->roles, c->roles, (size_t)m->npages);
+	crash_one_unit_states(c, r->units, r->nunits, r->dev, r->ndev, m->states);
+	return 0;
+}
+
 static void crash_story(FILE *f, const repro *r, const crash_one *c, const repro_result *res)
 {
 	char at[16];
@@ -196,17 +222,18 @@ static void crash_story(FILE *f, const repro *r, const crash_one *c, const repro
 	if (r->phase == CRASH_END_OF_OP)
 		fprintf(f, "  > power fails at the end of op %zu\n", r->op);
 	fprintf(f, "units at the crash ([n] persisted, n* dirty but lost, n clean, (n) listed but clean):\n");
+	const repro_map *m = &res->map;
 	int any = 0;
-	for (uint64_t page = 0; page < c->npages; page++) {
-		uint64_t first = page * c->ps / c->unit, last = ((page + 1) * c->ps - 1) / c->unit;
+	for (uint64_t page = 0; page < m->npages && m->states; page++) {
+		uint64_t first = page * m->page_size / m->unit, last = ((page + 1) * m->page_size - 1) / m->unit;
 		int show_page = 0;
-		for (uint64_t u = first; u <= last && !show_page; u++)
-			show_page = crash_one_dirty(c, u) || has_unit(r, u);
+		for (uint64_t u = first; u <= last && u < m->nunits && !show_page; u++)
+			show_page = unit_mark(r, m->states, u) != CRASH_UNIT_SYNCED;
 		if (!show_page)
 			continue;
 		any = 1;
-		fprintf(f, "  page %" PRIu64 " (%s):", page, pager_role_name((pager_role)c->roles[page]));
-		print_page_units(f, c, r, page);
+		fprintf(f, "  page %" PRIu64 " (%s):", page, pager_role_name((pager_role)m->roles[page]));
+		print_page_units(f, m, r, page);
 		fprintf(f, "\n");
 	}
 	if (!any)
@@ -214,7 +241,6 @@ static void crash_story(FILE *f, const repro *r, const crash_one *c, const repro
 	for (size_t i = 0; i < r->nunits; i++)
 		if (r->units[i] >= (c->len + c->unit - 1) / c->unit)
 			fprintf(f, "  unit %" PRIu64 " is past the end of the file\n", r->units[i]);
-	(void)res;
 }
 
 /* The end of every story: the verdicts (a fault case's with the op each concerns), the
@@ -274,6 +300,10 @@ static int crash_run_one(const repro *r, repro_result *res, FILE *story)
 	collector col = {res, r->op, 0};
 	int j = crash_one_judge_ex(&c, r->units, r->nunits, r->dev, r->ndev, on_crash_verdict, &col);
 	if (j == -1 || col.oom) {
+		crash_one_free(&c);
+		return -1;
+	}
+	if (j >= 0 && fill_map(&res->map, &c, r)) {
 		crash_one_free(&c);
 		return -1;
 	}
@@ -574,6 +604,8 @@ void repro_result_free(repro_result *res)
 	repro_strset_free(&res->found);
 	repro_strset_free(&res->sigs);
 	repro_strset_free(&res->found_sigs);
+	free(res->map.roles);
+	free(res->map.states);
 	memset(res, 0, sizeof *res);
 }
 
