@@ -42,7 +42,7 @@ for atomic in 512 4096; do
 done
 
 # The fault matrix over corpus/oplogs with the gcc build (docs/matrix.md): writes
-# build/reports/matrix.{json,xml,md} for the CI's test and artifact views.
+# build/reports/matrix.{json,xml,md,html} for the CI's test and artifact views.
 scripts/matrix.sh build-gcc
 
 # Fault findings against the same baseline (docs/repro.md): every verdict of the matrix,
