@@ -211,15 +211,11 @@ int html_add_crash_finding(html_report *h, const oplog *log, const char *name, c
 	int rc = repro_from_finding(&r, log, f, cfg_unit, how, msg, sizeof msg);
 	if (rc)
 		return rc < 0 ? -1 : 0; /* does not replay alone: the heat map still counts it */
-	/* Every signature the reproducer shows is told by it. */
-	for (size_t i = 0; i < r.expect.n; i++)
-		if (!repro_signature(sig, sizeof sig, r.expect.s[i], f->at.phase == CRASH_END_OF_OP ? NULL : f->at.step,
-				     f->at.phase, log->ops[f->at.op].kind, f->unit_bytes, f->page_size) &&
-		    !repro_signature_add_fault(sig, sizeof sig, f->fault ? f->fclass : NULL) &&
-		    repro_strset_add(&h->sigs, sig))
-			rc = -1;
+	/* Every signature the reproducer shows is told by it (repro_signatures: the
+	 * library's own rule, disk faults included). */
+	if (repro_signatures(&r, &h->sigs) < 0)
+		rc = -1;
 	char title[REPRO_SIG_MAX + 200];
-	repro_finding_signature(sig, sizeof sig, log, f);
 	snprintf(title, sizeof title, "%s — %s", sig, name);
 	if (!rc)
 		rc = html_add_repro(h, title, &r);
