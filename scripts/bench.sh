@@ -8,7 +8,9 @@
 #   2. `tornpage crash --quiet` over every corpus log at 512 and 4096: its summary rows;
 #   3. peak RSS (GNU time) of `tornpage crash` on generated logs of growing length, with
 #      the final image size and the number of states judged: memory follows the image,
-#      not the states.
+#      not the states;
+#   4. each disk-fault mode alone (--faults MODE) over every corpus log at 512 and 4096:
+#      images judged, detected / silent, the mode's states/s, the run's wall time.
 # usage: scripts/bench.sh [BUILD_DIR]   (default build; built here if missing)
 #        BENCH_REPS=N (default 5)
 set -euo pipefail
@@ -46,4 +48,23 @@ for n in 100 200 400 800; do
   judged=$(awk -v f="g$n.log" '$1 == f || $1 ~ "/"f"$" {print $5; exit}' "$tmp/out")
   read -r rss secs < <(tail -1 "$tmp/time")
   printf '%8s %12s %12s %14s %10s\n' "$n" "$img" "${judged:-?}" "$rss" "$secs"
+done
+
+echo "== 4. disk faults (crash --faults MODE, docs/crash-model.md §12) over corpus/oplogs"
+# Each mode alone: its images judged (twins included in the time), its states/s (images
+# judged per second of the time spent on that mode), and the whole run's wall time next
+# to the plain run's (the default, no --faults).
+for a in 512 4096; do
+  echo "-- --atomic $a"
+  start=$(date +%s.%N)
+  "$tp" crash --quiet --atomic "$a" corpus/oplogs/*.log >/dev/null || true
+  plain=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
+  printf '%-13s %10s %10s %10s %10s %8s %10s %9s\n' mode judged recovered det:open det:check silent states/s "run s"
+  printf '%-13s %10s %10s %10s %10s %8s %10s %9.2f\n' none - - - - - - "$plain"
+  for m in torn-garbage rot misdirect lying-sync lost-size; do
+    start=$(date +%s.%N)
+    "$tp" crash --quiet --atomic "$a" --faults "$m" corpus/oplogs/*.log >"$tmp/f-$m" || true
+    secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')
+    awk -v m="$m" -v s="$secs" '$1 == m && $2 == "(all" {printf "%-13s %10s %10s %10s %10s %8s %10s %9.2f\n", m, $5, $6, $7, $8, $9, $10, s}' "$tmp/f-$m"
+  done
 done
