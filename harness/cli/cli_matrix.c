@@ -42,7 +42,7 @@ static const char matrix_usage[] =
 	"--no-images: F-* verdicts only (posix never judges images: no crash simulation there).\n"
 	"--faults: disk faults on each case's durable images (docs/crash-model.md §12): the failed\n"
 	"sync's units torn (torn-garbage), the read set rotten (rot, at most --rot-budget images,\n"
-	"default 128), the length op k set not durable (lost-size), the syncs op k completed before\n"
+	"default 32), the length op k set not durable (lost-size), the syncs op k completed before\n"
 	"the fault lying or misdirected; what only the faulty image shows is reported, with I-SILENT\n"
 	"when it opens, passes pager_check and holds a wrong state.\n"
 	"--shard I/N: only cases with ordinal % N == I (join the JSON with tornpage merge).\n"

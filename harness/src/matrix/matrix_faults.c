@@ -11,23 +11,27 @@
  *    others as they are on disk;
  *  - rot: each unit of the image's read set (the pages the recovered pager calls
  *    superblock, metadata, directory or protected), one seeded bit flipped and zeroed, at
- *    most --rot-budget images (superblock, metadata and directory units first);
+ *    most --rot-budget images (default 32: superblock, metadata and directory units
+ *    first). Small on purpose: without lost writes the image at the fault is the crash
+ *    image before the failed sync, which `tornpage crash --faults rot` rots in full;
  *  - lost-size: when op k changed the file's length and no sync completed since (a failed
  *    msync persists nothing), the image at the length op k started with;
  *  - lying-sync: the syncs op k completed before the failure returned before their units
- *    were durable: every subset of those units (all of them up to --exhaustive K, else the
- *    seeded mix) on the disk op k started with;
+ *    were durable: subsets of those units on the disk op k started with (all of them up to
+ *    6 units, else in-order prefixes, single omissions and single additions);
  *  - misdirect: each unit those syncs wrote landed on the next unit instead (the previous
  *    one at the end of the file), keeping its old bytes.
- * The image after the continuation (no op in flight) gets rot. Each faulty image is
- * judged (without the memo) next to its twin — the same image without the fault (torn:
+ * The image after the continuation (no op in flight) gets rot too (same budget): the
+ * durable state a failure and the rest of the log left. Each faulty image is
+ * judged next to its twin (both through the judge's read-set memo: the page identities
+ * follow every unit changed, and images of one op recur across its cases) — the same image without the fault (torn:
  * also the unit with its new cache bytes; lost-size: the full length) — and only what the
  * twin does not show is reported, with I-SILENT when the image opens, pager_check is
  * clean and the state is wrong (judge_fault_verdicts). A (verdict, fault class) pair is
  * reported once per case. The class is dfault_class's, with the roles of the
  * recovered plain image (pages 0-2 by number when it does not open).
- * Cost per case: about 3 x (units of the failed sync) + budget + 2^(units op k synced)
- * + (units op k synced) judges, each with a twin judged once per image (rot's twin once). */
+ * Cost per case: about 3 x (units of the failed sync) + 2 x budget + min(2^m, 3m + 1) + m
+ * judges (m: units op k synced before the fault), mostly answered by the memo. */
 #define _POSIX_C_SOURCE 200809L
 #include "matrix_int.h"
 
@@ -36,6 +40,17 @@
 #include <string.h>
 
 #include "tornpage/dfault.h"
+
+/* What the judging below needs about the image: its unit hashes (uh: the plain image's),
+ * the case key, and how far e->pid has moved from uh (the units changed and their hashes). */
+typedef struct fimg {
+	uint8_t *img;
+	uint64_t len;
+	const uint64_t *uh;
+	uint64_t key;
+} fimg;
+
+#define MATRIX_ROT_BUDGET 32u /* --rot-budget's default here (crash: DFAULT_ROT_BUDGET) */
 
 static int want(const engine *e, dfault_mode m)
 {
@@ -51,6 +66,26 @@ static uint64_t ulen(const engine *e, uint64_t x, uint64_t len)
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
 	return mx_grow_buf(p, cap, need, elem);
+}
+
+/* Unit x of the image := bytes (the unit's length), e->pid following: *cur is the hash of
+ * what it held, and becomes the new one. */
+static void put(engine *e, const fimg *f, uint64_t x, const uint8_t *bytes, uint64_t *cur)
+{
+	uint64_t n = ulen(e, x, f->len);
+	uint8_t *u = f->img + x * e->unit;
+	if (u != bytes)
+		memmove(u, bytes, (size_t)n);
+	uint64_t h = subsets_unit_hash(x, u, (size_t)n);
+	if (h != *cur)
+		mx_pid_flip(e, x, h ^ *cur, f->len);
+	*cur = h;
+}
+
+/* Unit x back to its plain bytes (saved in buf) and hash. */
+static void restore(engine *e, const fimg *f, uint64_t x, const uint8_t *buf, uint64_t *cur)
+{
+	put(e, f, x, buf, cur);
 }
 
 void mx_faults_free(engine *e)
@@ -132,43 +167,46 @@ static void emit(void *arg, const char *verdict, const char *expected, const cha
 	mx_add_fault_verdict(e, verdict, e->judge_op, e->judge_at, expected, found, e->fclass);
 }
 
-/* Judge the faulty image (img, len) of fault f against the twins in e->ftwin. */
-static int judge_faulty(engine *e, const judge_case *jc, const dfault *f, const dfault_shadow *sh, uint8_t *img,
+/* Judge the faulty image (img, len: len may be shorter, lost-size) of fault f against
+ * the twins in e->ftwin. */
+static int judge_faulty(engine *e, const judge_case *jc, const fimg *fi, const dfault *f, const dfault_shadow *sh,
 			uint64_t len)
 {
 	judge_verdicts_clear(&e->fgot);
-	if (judge_collect(&e->j, jc, 0, img, len, NULL, &e->fgot) < 0)
+	if (judge_collect(&e->j, jc, fi->key, fi->img, len, e->pid, &e->fgot) < 0)
 		return -1;
 	dfault_class(f, sh ? sh->units : NULL, sh ? sh->n : 0, e->froles, (len + e->ps - 1) / e->ps, e->unit, e->ps, e->fclass, sizeof e->fclass);
 	judge_fault_verdicts(&e->fgot, &e->ftwin, emit, e);
 	return e->failed ? -1 : 0;
 }
 
-/* Twins: the plain image into e->ftwin (cleared first unless add). */
-static int twin(engine *e, const judge_case *jc, uint8_t *img, uint64_t len, int add)
+/* Twins: the image as it is now into e->ftwin (cleared first unless add). */
+static int twin(engine *e, const judge_case *jc, const fimg *fi, int add)
 {
 	if (!add)
 		judge_verdicts_clear(&e->ftwin);
-	return judge_collect(&e->j, jc, 0, img, len, NULL, &e->ftwin) < 0 ? -1 : 0;
+	return judge_collect(&e->j, jc, fi->key, fi->img, fi->len, e->pid, &e->ftwin) < 0 ? -1 : 0;
 }
 
-static int rot(engine *e, const judge_case *jc, uint8_t *img, uint64_t len)
+static int rot(engine *e, const judge_case *jc, const fimg *fi)
 {
-	uint32_t budget = e->cfg->rot_budget ? e->cfg->rot_budget : DFAULT_ROT_BUDGET;
-	if (roles_of(e, img, len, 1) || twin(e, jc, img, len, 0))
+	uint32_t budget = e->cfg->rot_budget ? e->cfg->rot_budget : MATRIX_ROT_BUDGET;
+	if (roles_of(e, fi->img, fi->len, 1) || twin(e, jc, fi, 0))
 		return -1;
 	for (size_t i = 0; i < e->nfrs && 2 * i < budget; i++) {
-		uint64_t x = e->frs[i], n = ulen(e, x, len);
-		uint8_t *u = img + x * e->unit;
+		uint64_t x = e->frs[i], n = ulen(e, x, fi->len), cur = fi->uh[x];
+		uint8_t *u = fi->img + x * e->unit;
 		memcpy(e->funit, u, (size_t)n);
 		for (int zero = 0; zero < 2; zero++) {
 			dfault f = {DFAULT_ROT, x, zero ? DFAULT_FILL_ZEROS : DFAULT_FILL_FLIP, 0, 0, 0};
 			if (!zero)
 				f.arg = dfault_rot_bit(e->r.c.seed, e->judge_at, x, 0, (size_t)n);
 			dfault_corrupt(&f, u, (size_t)n);
-			int same = !memcmp(u, e->funit, (size_t)n);
-			int rc = same ? 0 : judge_faulty(e, jc, &f, NULL, img, len);
-			memcpy(u, e->funit, (size_t)n);
+			if (!memcmp(u, e->funit, (size_t)n))
+				continue; /* a zero unit zeroed */
+			put(e, fi, x, u, &cur);
+			int rc = judge_faulty(e, jc, fi, &f, NULL, fi->len);
+			restore(e, fi, x, e->funit, &cur);
 			if (rc)
 				return -1;
 		}
@@ -176,33 +214,33 @@ static int rot(engine *e, const judge_case *jc, uint8_t *img, uint64_t len)
 	return 0;
 }
 
-static int torn(engine *e, const judge_case *jc, uint8_t *img, uint64_t len)
+static int torn(engine *e, const judge_case *jc, const fimg *fi)
 {
 	static const dfault_fill fills[] = {DFAULT_FILL_SEEDED, DFAULT_FILL_ZEROS, DFAULT_FILL_ONES};
 	for (size_t i = 0; i < e->nflip; i++) {
-		uint64_t x = e->flipu[i], n = ulen(e, x, len);
-		uint8_t *u = img + x * e->unit;
+		uint64_t x = e->flipu[i], n = ulen(e, x, fi->len), cur = fi->uh[x];
+		uint8_t *u = fi->img + x * e->unit;
 		if (!n)
 			continue;
 		memcpy(e->funit, u, (size_t)n);
-		/* twins: the unit as the image holds it (old, or the persisted subset's), and new */
-		if (twin(e, jc, img, len, 0))
+		/* twins: the unit as the image holds it (old: on the disk at the fault), and new */
+		if (twin(e, jc, fi, 0))
 			return -1;
-		memcpy(u, e->flipc + i * e->unit, (size_t)n);
-		if (twin(e, jc, img, len, 1))
-			return -1;
-		for (size_t k = 0; k < 3; k++) {
+		put(e, fi, x, e->flipc + i * e->unit, &cur);
+		int rc = twin(e, jc, fi, 1);
+		for (size_t k = 0; k < 3 && !rc; k++) {
 			dfault f = {DFAULT_TORN_GARBAGE, x, fills[k], 0, 0, 0};
 			if (fills[k] == DFAULT_FILL_SEEDED)
 				f.arg = dfault_garbage_seed(e->r.c.seed, e->fault_sync, x);
 			dfault_corrupt(&f, u, (size_t)n);
-			if (memcmp(u, e->funit, (size_t)n) && memcmp(u, e->flipc + i * e->unit, (size_t)n) &&
-			    judge_faulty(e, jc, &f, NULL, img, len)) {
-				memcpy(u, e->funit, (size_t)n);
-				return -1;
-			}
+			if (!memcmp(u, e->funit, (size_t)n) || !memcmp(u, e->flipc + i * e->unit, (size_t)n))
+				continue; /* old or new bytes: the twin itself */
+			put(e, fi, x, u, &cur);
+			rc = judge_faulty(e, jc, fi, &f, NULL, fi->len);
 		}
-		memcpy(u, e->funit, (size_t)n);
+		restore(e, fi, x, e->funit, &cur);
+		if (rc)
+			return -1;
 	}
 	return 0;
 }
@@ -216,71 +254,99 @@ static void old_bytes(engine *e, uint64_t x, uint8_t *out, uint64_t len)
 		memcpy(out, simdisk_disk(e->dm) + off, (size_t)(l0 - off < n ? l0 - off : n));
 }
 
-static int lying(engine *e, const judge_case *jc, uint8_t *img, uint64_t len)
+/* Subsets of the lying units: all of them up to this many units, else the mix's prefixes,
+ * single omissions and single additions (no random subsets: a case is one of thousands). */
+#define LYING_EXHAUSTIVE 6u
+
+static int lying(engine *e, const judge_case *jc, const fimg *fi)
 {
-	if (!e->ncap || twin(e, jc, img, len, 0))
-		return 0;
-	for (size_t i = 0; i < e->ncap; i++)
-		old_bytes(e, e->capu[i], img + e->capu[i] * e->unit, len);
+	if (!e->ncap || twin(e, jc, fi, 0))
+		return e->ncap ? -1 : 0;
+	uint64_t *cur = malloc(e->ncap * sizeof *cur);
+	uint8_t *old = malloc(e->unit);
+	if (!cur || !old) {
+		free(cur);
+		free(old);
+		return -1;
+	}
+	for (size_t i = 0; i < e->ncap; i++) {
+		cur[i] = fi->uh[e->capu[i]];
+		old_bytes(e, e->capu[i], old, fi->len);
+		put(e, fi, e->capu[i], old, &cur[i]);
+	}
 	dfault f = {DFAULT_LYING_SYNC, 0, 0, 0, 0, e->fault_sync ? e->fault_sync - 1 : 0};
 	dfault_shadow sh;
 	memset(&sh, 0, sizeof sh);
 	sh.n = e->ncap;
 	sh.units = e->capu; /* the class reads the units only */
+	subsets_cfg sc = {LYING_EXHAUSTIVE, 0, e->r.c.seed};
 	subsets_iter it;
 	const uint8_t *mask;
-	int rc = subsets_init(&it, e->ncap, &e->sub, e->fault_sync) ? -1 : 0;
+	int rc = subsets_init(&it, e->ncap, &sc, e->fault_sync) ? -1 : 0;
 	while (!rc && subsets_next(&it, &mask)) {
 		const size_t *chg;
 		size_t nchg = subsets_changed(&it, &chg);
 		for (size_t c = 0; c < nchg; c++) {
-			uint64_t x = e->capu[chg[c]];
-			if (mask[chg[c]])
-				memcpy(img + x * e->unit, e->capb + chg[c] * e->unit, (size_t)ulen(e, x, len));
-			else
-				old_bytes(e, x, img + x * e->unit, len);
+			size_t i = chg[c];
+			uint64_t x = e->capu[i];
+			if (mask[i]) {
+				put(e, fi, x, e->capb + i * e->unit, &cur[i]);
+			} else {
+				old_bytes(e, x, old, fi->len);
+				put(e, fi, x, old, &cur[i]);
+			}
 		}
-		rc = judge_faulty(e, jc, &f, &sh, img, len);
+		rc = judge_faulty(e, jc, fi, &f, &sh, fi->len);
 	}
-	if (!rc)
+	if (!rc || it.mask)
 		subsets_free(&it);
 	for (size_t i = 0; i < e->ncap; i++)
-		memcpy(img + e->capu[i] * e->unit, e->capb + i * e->unit, (size_t)ulen(e, e->capu[i], len));
+		put(e, fi, e->capu[i], e->capb + i * e->unit, &cur[i]);
+	free(cur);
+	free(old);
 	return rc;
 }
 
-static int misdirect(engine *e, const judge_case *jc, uint8_t *img, uint64_t len)
+static int misdirect(engine *e, const judge_case *jc, const fimg *fi)
 {
-	uint64_t nunits = (len + e->unit - 1) / e->unit;
-	if (!e->ncap || twin(e, jc, img, len, 0))
+	uint64_t nunits = (fi->len + e->unit - 1) / e->unit;
+	if (!e->ncap)
 		return 0;
-	for (size_t i = 0; i < e->ncap; i++) {
+	if (twin(e, jc, fi, 0))
+		return -1;
+	uint8_t *old = malloc(e->unit);
+	if (!old)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < e->ncap && !rc; i++) {
 		uint64_t w = e->capu[i], t = w + 1 < nunits ? w + 1 : w - 1;
 		if (t >= nunits || t == w)
 			continue;
-		uint64_t nw = ulen(e, w, len), nt = ulen(e, t, len);
-		uint8_t *uw = img + w * e->unit, *ut = img + t * e->unit;
+		uint64_t nw = ulen(e, w, fi->len), nt = ulen(e, t, fi->len), cw = fi->uh[w], ct = fi->uh[t];
+		uint8_t *ut = fi->img + t * e->unit;
 		memcpy(e->funit, ut, (size_t)nt);
-		old_bytes(e, w, uw, len);
-		memcpy(ut, e->capb + i * e->unit, (size_t)(nw < nt ? nw : nt));
+		old_bytes(e, w, old, fi->len);
+		put(e, fi, w, old, &cw);
+		memcpy(old, e->funit, (size_t)nt); /* the target: the unit's new bytes over its own */
+		memcpy(old, e->capb + i * e->unit, (size_t)(nw < nt ? nw : nt));
+		put(e, fi, t, old, &ct);
 		dfault f = {DFAULT_MISDIRECT, w, 0, 0, t, e->fault_sync ? e->fault_sync - 1 : 0};
-		int rc = judge_faulty(e, jc, &f, NULL, img, len);
-		memcpy(ut, e->funit, (size_t)nt);
-		memcpy(uw, e->capb + i * e->unit, (size_t)nw);
-		if (rc)
-			return -1;
+		rc = judge_faulty(e, jc, fi, &f, NULL, fi->len);
+		put(e, fi, t, e->funit, &ct);
+		put(e, fi, w, e->capb + i * e->unit, &cw);
 	}
-	return 0;
+	free(old);
+	return rc;
 }
 
-static int lost_size(engine *e, const judge_case *jc, uint8_t *img, uint64_t len)
+static int lost_size(engine *e, const judge_case *jc, const fimg *fi)
 {
-	if (e->fault_nr || e->len0 >= len || !e->len0)
+	if (e->fault_nr || e->len0 >= fi->len || !e->len0)
 		return 0;
 	dfault f = {DFAULT_LOST_SIZE, 0, 0, 0, 0, 0};
-	if (twin(e, jc, img, len, 0))
+	if (twin(e, jc, fi, 0))
 		return -1;
-	return judge_faulty(e, jc, &f, NULL, img, e->len0);
+	return judge_faulty(e, jc, fi, &f, NULL, e->len0);
 }
 
 static int prepare(engine *e)
@@ -291,37 +357,39 @@ static int prepare(engine *e)
 	return 0;
 }
 
-int mx_fault_images(engine *e, size_t k, uint8_t *img, uint64_t len)
+int mx_fault_images(engine *e, size_t k, uint8_t *img, uint64_t len, const uint64_t *uh, uint64_t key)
 {
 	if (!e->r.c.dfaults || !len)
 		return 0;
 	if (prepare(e) || roles_of(e, img, len, 0))
 		return -1;
 	judge_case jc = {&e->cur.m, &e->after.m, k};
+	fimg fi = {img, len, uh, key};
 	e->judge_at = MATRIX_AT_FAULT;
 	e->judge_op = k;
 	int rc = 0;
 	if (!rc && want(e, DFAULT_TORN_GARBAGE))
-		rc = torn(e, &jc, img, len);
+		rc = torn(e, &jc, &fi);
 	if (!rc && want(e, DFAULT_LOST_SIZE))
-		rc = lost_size(e, &jc, img, len);
+		rc = lost_size(e, &jc, &fi);
 	if (!rc && want(e, DFAULT_LYING_SYNC))
-		rc = lying(e, &jc, img, len);
+		rc = lying(e, &jc, &fi);
 	if (!rc && want(e, DFAULT_MISDIRECT))
-		rc = misdirect(e, &jc, img, len);
+		rc = misdirect(e, &jc, &fi);
 	if (!rc && want(e, DFAULT_ROT))
-		rc = rot(e, &jc, img, len);
+		rc = rot(e, &jc, &fi);
 	return rc;
 }
 
-int mx_fault_end(engine *e, size_t report_op, uint8_t *img, uint64_t len)
+int mx_fault_end(engine *e, size_t report_op, uint8_t *img, uint64_t len, const uint64_t *uh, uint64_t key)
 {
 	if (!want(e, DFAULT_ROT) || !len)
 		return 0;
 	if (prepare(e))
 		return -1;
 	judge_case jc = {&e->m.m, &e->m.m, JUDGE_NO_OP};
+	fimg fi = {img, len, uh, key};
 	e->judge_at = MATRIX_AT_END;
 	e->judge_op = report_op;
-	return rot(e, &jc, img, len);
+	return rot(e, &jc, &fi);
 }

@@ -183,7 +183,7 @@ int mx_page_ids(engine *e, const uint64_t *uh, uint64_t len)
 }
 
 /* Unit x of the image now hashes to delta more (XOR): its pages' identities follow. */
-static void pid_flip(engine *e, uint64_t x, uint64_t delta, uint64_t len)
+void mx_pid_flip(engine *e, uint64_t x, uint64_t delta, uint64_t len)
 {
 	uint64_t npages = (len + e->ps - 1) / e->ps;
 	if (e->unit <= e->ps) {
@@ -416,7 +416,7 @@ int mx_judge_fault(engine *e, size_t k)
 				memcpy(img + off, (mask[i] ? e->flipc : e->flipd) + i * unit, (size_t)n);
 				in[i] = mask[i];
 				id ^= delta[i];
-				pid_flip(e, x, delta[i], len);
+				mx_pid_flip(e, x, delta[i], len);
 			}
 			/* id 0 is the disk at the fault itself; identical images once */
 			if ((!id && !base_new) || sig_has(ids.s, ids.n, id))
@@ -437,7 +437,7 @@ int mx_judge_fault(engine *e, size_t k)
 		free(delta);
 	}
 	if (!rc && e->r.c.dfaults)
-		rc = mx_fault_images(e, k, img, len);
+		rc = mx_page_ids(e, ch, len) || mx_fault_images(e, k, img, len, ch, e->fkey);
 	/* back to dm's disk */
 	const uint8_t *base = simdisk_disk(e->dm);
 	for (size_t i = 0; i < e->ncap; i++) {
@@ -474,7 +474,7 @@ int mx_judge_end(engine *e, size_t report_op, size_t b)
 	e->judge_op = report_op;
 	int rc = mx_judge_ids(e, &e->m.m, &e->m.m, JUDGE_NO_OP, key, (uint8_t *)simdisk_disk(e->dc), len);
 	if (!rc && e->r.c.dfaults) /* in place too: the case disk is reloaded before the next case */
-		rc = mx_fault_end(e, report_op, (uint8_t *)simdisk_disk(e->dc), len);
+		rc = mx_fault_end(e, report_op, (uint8_t *)simdisk_disk(e->dc), len, e->cu.h, key);
 	e->sup = NULL;
 	e->nsup = 0;
 	return rc;

@@ -359,10 +359,14 @@ void mx_on_simdisk_fault(void *arg, simdisk *d, const char *step, uint64_t off, 
 /* The case's disk faults (r.c.dfaults) on the image at the fault (img: len bytes, op k in
  * flight, as mx_judge_fault built it: the disk then, the units the completed syncs wrote
  * held in capu/capb, the failed sync's dirty units in flipu/flipc/flipd) and on the end
- * image (no op in flight). img is restored. Each faulty image is judged next to its
- * twin; what the fault caused is reported once per (verdict, class). 0 or -1. */
-int mx_fault_images(engine *e, size_t k, uint8_t *img, uint64_t len);
-int mx_fault_end(engine *e, size_t report_op, uint8_t *img, uint64_t len);
+ * image (no op in flight). uh: img's unit hashes, e->pid its page identities (kept up to
+ * date as units change, for the judge's memo under case key). img and e->pid are
+ * restored. Each faulty image is judged next to its twin; what the fault caused is
+ * reported once per (verdict, class). 0 or -1. */
+int mx_fault_images(engine *e, size_t k, uint8_t *img, uint64_t len, const uint64_t *uh, uint64_t key);
+int mx_fault_end(engine *e, size_t report_op, uint8_t *img, uint64_t len, const uint64_t *uh, uint64_t key);
+/* Unit x of the image judged now hashes differently by delta (XOR): e->pid follows. */
+void mx_pid_flip(engine *e, uint64_t x, uint64_t delta, uint64_t len);
 void mx_faults_free(engine *e);
 
 int mx_judge_fault(engine *e, size_t k);
