@@ -56,10 +56,11 @@
  * reproducer says the same with `persisted` (cache) and `device` lists.
  *
  * Cost, per crash point with n enumerated units: torn-garbage 9n images, rot at most the
- * budget (one pager_open for the read set), lost-size 2^n (or the mix) where a size
- * change is pending, misdirect 2 per live case (about 2 cases per unit written in this
- * op and the last), lying-sync 2^(n + units of the last sync) (or the mix) per point
- * until the next sync. Each mode's time is in crash_fault_stats.seconds. */
+ * budget (one pager_open for the read set), lost-size 2^n where a size change is
+ * pending, misdirect 2 per live case (about 2 cases per unit written in this op and the
+ * last), lying-sync 2^(n + units of the last sync) per point until the next sync; subsets
+ * of more than CRASH_FAULT_EXHAUSTIVE (8) entries take subsets.h's mix. Each mode's time
+ * is in crash_fault_stats.seconds. */
 #define _POSIX_C_SOURCE 200809L
 #include "crash_int.h"
 

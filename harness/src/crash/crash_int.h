@@ -167,6 +167,9 @@ struct variant {
 	size_t torn_at;        /* V_TORN: entries [0, torn_at) lie before the torn unit */
 };
 
+/* A variant's entries are enumerated in full up to this many, else subsets.h's mix. */
+#define CRASH_FAULT_EXHAUSTIVE 8u
+
 /* crash_variant.c: judge every image of variant v (fx->ou/ob and fx->eu/eb/esrc filled,
  * scratch the disk) under case jc (case_key); scratch is the disk again afterwards. */
 void crash_run_variant(ctx *c, const crash_point *at, const judge_case *jc, uint64_t case_key, variant *v);

@@ -148,7 +148,12 @@ void crash_run_variant(ctx *c, const crash_point *at, const judge_case *jc, uint
 	if (v->policy == V_SUBSETS) {
 		subsets_iter it;
 		const uint8_t *mask;
-		if (subsets_init(&it, v->nent, &c->cfg->sub, subsets_mix64(at->index) ^ v->f.mode) == 0) {
+		/* A fault's entries: every subset up to CRASH_FAULT_EXHAUSTIVE of them (or --exhaustive
+		 * when smaller), else the seeded mix: a fault multiplies what a point judges. */
+		subsets_cfg sc = c->cfg->sub;
+		if (sc.exhaustive_k > CRASH_FAULT_EXHAUSTIVE)
+			sc.exhaustive_k = CRASH_FAULT_EXHAUSTIVE;
+		if (subsets_init(&it, v->nent, &sc, subsets_mix64(at->index) ^ v->f.mode) == 0) {
 			while (!c->stop && subsets_next(&it, &mask)) {
 				const size_t *chg;
 				size_t nchg = subsets_changed(&it, &chg);
