@@ -39,8 +39,10 @@ typedef enum pager_err {
 	PAGER_ENOMEM = -13,               /* out of memory */
 	PAGER_EBITMAP_FULL = -14,         /* growing would overflow the metadata bitmap */
 	PAGER_EINVAL = -15,               /* invalid argument or call sequence */
+	PAGER_ENOT_ALLOCATED = -16,       /* format 2: the page is free (not handed out) */
+	PAGER_ECORRUPT_PAGE = -17,        /* format 2: a protected page's readable copy fails its CRC */
 } pager_err;
-#define PAGER_ERR_COUNT 16
+#define PAGER_ERR_COUNT 18
 
 /* "PAGER_EIO: I/O error" style: the code's name first, so a log line is searchable. */
 const char *pager_strerror(int rc);
@@ -53,11 +55,35 @@ int pager_last_errno(void);
 
 typedef struct pager pager;
 
-/* Create `path` (it must not exist) with 4 pages of 2^page_size_log2 bytes.
+/* On-disk formats. 1 is the seed's (mappedpages 0.1), byte for byte, with its known
+ * weaknesses (docs/findings.md); 2 is the repaired protocol (docs/format-2.md). */
+#define PAGER_FORMAT_1 1u
+#define PAGER_FORMAT_2 2u
+
+/* Create `path` (it must not exist) with 4 pages of 2^page_size_log2 bytes, format 1.
  * io = NULL means pager_io_posix(). */
 int pager_create(const char *path, unsigned page_size_log2, const pager_io *io, pager **out);
-/* Open an existing file, recovering metadata and directory copies as the seed does. */
+
+/* Options of pager_create_ext, libgit2-style: start from PAGER_CREATE_OPTS_INIT (or
+ * pager_create_opts_init) so that fields added later keep their defaults. */
+#define PAGER_CREATE_OPTS_VERSION 1
+typedef struct pager_create_opts {
+	unsigned int version;     /* PAGER_CREATE_OPTS_VERSION */
+	unsigned page_size_log2;  /* 10..30; default 12 */
+	unsigned format;          /* PAGER_FORMAT_1 (default) or PAGER_FORMAT_2 */
+} pager_create_opts;
+#define PAGER_CREATE_OPTS_INIT {PAGER_CREATE_OPTS_VERSION, 12, PAGER_FORMAT_1}
+/* 0, or PAGER_EINVAL for an unknown version. */
+int pager_create_opts_init(pager_create_opts *opts, unsigned int version);
+/* Create with options (NULL = the defaults). PAGER_EINVAL for an unknown options version
+ * or format. A format 2 file starts with its reserved pages and one free page (4 pages
+ * at 4 KiB and more, 6 at 2 KiB, 10 at 1 KiB: docs/format-2.md). */
+int pager_create_ext(const char *path, const pager_create_opts *opts, const pager_io *io, pager **out);
+/* Open an existing file of either format: format 1 recovers metadata and directory
+ * copies as the seed does; format 2 takes its newest valid root (docs/format-2.md). */
 int pager_open(const char *path, const pager_io *io, pager **out);
+/* PAGER_FORMAT_1 or PAGER_FORMAT_2. */
+unsigned pager_format(const pager *p);
 /* Unmap and close; frees p whatever happens, returns the first I/O error. Nothing is
  * synced: like the seed's Drop, unsynced data stays in the page cache only. */
 int pager_close(pager *p);
@@ -122,6 +148,8 @@ typedef enum pager_role {
 	PAGER_ROLE_PROTECTED,      /* a backing copy of an in-use protected page */
 	PAGER_ROLE_REGULAR,        /* allocated, none of the above */
 	PAGER_ROLE_BEYOND,         /* past total_pages */
+	PAGER_ROLE_ROOT,           /* format 2: a root slot (pages 0, s, 2s) */
+	PAGER_ROLE_RESERVED,       /* format 2: padding between root slots, never used */
 } pager_role;
 const char *pager_role_name(pager_role r);
 /* Fills roles[i] for pages 0..n-1. */
@@ -129,6 +157,15 @@ int pager_page_roles(pager *p, uint8_t *roles, uint64_t n);
 /* The role of page n alone, as pager_page_roles would give it; O(directory), not
  * O(pages): the harness checks the pages one op names after every op. */
 pager_role pager_page_role(const pager *p, uint64_t n);
+
+/* For a crash harness that enumerates only the units recovery can read: marks
+ * (mark[n] = 1, n < npages) every page of a format 2 image of page size ps that
+ * pager_open or pager_check may read — the three root slots, the four directory pages
+ * of every block any valid root names, both copies of every in-use entry of any of
+ * those directory pages that decodes — whichever root turns out newest. Pages it does
+ * not mark are never read by recovery. Never reads outside [img, img+len). Returns 0,
+ * or PAGER_EINVAL for a page size out of range (nothing marked). */
+int pager_v2_read_set(const uint8_t *img, uint64_t len, size_t ps, uint8_t *mark, uint64_t npages);
 
 /* ---- Fault points ------------------------------------------------------------ */
 /* Every I/O call site of the pager, one row each (pager/src/faults.def). */

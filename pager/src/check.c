@@ -3,6 +3,7 @@
  * lists every structural invariant the recovered state breaks, with the page and byte
  * concerned. It is not a model check: contents, atomicity and leaks are the harness's. */
 #include "pager_int.h"
+#include "v2_int.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -40,7 +41,17 @@
 	X(REF_UNIQUE, "I-REF-UNIQUE", "no page is referenced twice")                            \
 	X(PROT_SLOT, "I-PROT-SLOT", "every in-use protected entry's active_slot is 0 or 1")     \
 	X(PROT_CRC, "I-PROT-CRC",                                                              \
-	  "every in-use protected entry's active copy has the CRC the entry records")
+	  "every in-use protected entry's active copy has the CRC the entry records")         \
+	X(V2_ROOT, "I-V2-ROOT",                                                                \
+	  "format 2: a root slot holds a valid root (tag, version 0.2, page size, slot, CRC, fields)") \
+	X(V2_TOTAL, "I-V2-TOTAL",                                                              \
+	  "format 2: the newest root's page count is at least the initial one and fits the file") \
+	X(V2_BITMAP, "I-V2-BITMAP",                                                            \
+	  "format 2: the reserved pages are allocated and free_count equals the clear bits")  \
+	X(V2_DIR, "I-V2-DIR",                                                                  \
+	  "format 2: each block's current directory page has a mirror copy the root's record matches") \
+	X(V2_REF, "I-V2-REF",                                                                  \
+	  "format 2: every directory page and protected copy is a data page below total, allocated, named once")
 
 typedef enum check_inv {
 #define CHECK_ENUM(e, id, meaning) INV_##e,
@@ -561,6 +572,13 @@ size_t pager_check_image_ex(const uint8_t *img, uint64_t len, const pager_check_
 	check_ctx c = {.img = img, .len = img ? len : 0, .opts = opts, .fn = fn, .arg = arg};
 	fmt_dir_ref *refs = NULL;
 	fmt_sb sb;
+
+	/* Format 2 (v2_check.c) when there is no format 1 superblock and format 2's
+	 * roots or tag are there; everything else is judged as format 1. */
+	if (c.len >= FMT_SB_LEN && fmt_sb_decode(img, &sb) == FMT_SB_OK)
+		;
+	else if (v2_looks_like(img, c.len))
+		return v2_check_image(img, c.len, opts, fn, arg);
 
 	/* Without a superblock and 4 whole pages there is no page size to read by. */
 	if (check_superblock(&c, &sb) == 0) {

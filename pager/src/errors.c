@@ -34,6 +34,8 @@ static const char *const messages[PAGER_ERR_COUNT] = {
 	"PAGER_ENOMEM: out of memory",
 	"PAGER_EBITMAP_FULL: growing would overflow the metadata bitmap's page",
 	"PAGER_EINVAL: invalid argument or call sequence (e.g. a stale protected writer)",
+	"PAGER_ENOT_ALLOCATED: the page is not allocated (format 2 refuses to hand out a free page)",
+	"PAGER_ECORRUPT_PAGE: a protected page's readable copy does not match its checksum",
 };
 
 const char *pager_strerror(int rc)
@@ -46,6 +48,7 @@ const char *pager_strerror(int rc)
 const char *pager_role_name(pager_role r)
 {
 	static const char *const names[] = {"free", "superblock", "meta A", "meta B",
-					    "directory", "protected", "regular", "beyond"};
+					    "directory", "protected", "regular", "beyond",
+					    "root", "reserved"};
 	return (unsigned)r < sizeof names / sizeof names[0] ? names[r] : "?";
 }

@@ -1,8 +1,10 @@
 /* pager.c — create/open/close, regular pages, growth and the metadata commit.
  * Follows seed/pager.rs step for step; where the seed would panic or read past the
  * end, an error is returned instead. Protected pages and the directory commit are in
- * protected.c. */
+ * protected.c. Format 2 (the repaired protocol) lives in v2_*.c: each public call
+ * hands a format 2 pager to its v2_ twin at the top and the seed's code stays as it was. */
 #include "pager_int.h"
+#include "v2_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@ static uint8_t *pages_of(pager *p, uint64_t n) { return p->map + n * p->ps; }
 
 static void release(pager *p)
 {
+	v2_release(p);
 	fmt_meta_free(&p->meta);
 	free(p->blocks);
 	free(p->block_cap);
@@ -22,7 +25,7 @@ static void release(pager *p)
 /* Allocate the pager for page size 2^log2. The directory arrays start empty: they
  * grow with the blocks in use (pager_reserve_blocks), never to the most page 0 could
  * index (about 1.5 GB of references at 2^30-byte pages). */
-static int pager_new(const pager_io *io, unsigned log2, pager **out)
+int pager_new(const pager_io *io, unsigned log2, pager **out)
 {
 	pager *p = calloc(1, sizeof *p);
 	if (!p)
@@ -31,6 +34,7 @@ static int pager_new(const pager_io *io, unsigned log2, pager **out)
 	p->log2 = log2;
 	p->ps = (size_t)1 << log2;
 	p->epp = fmt_dir_capacity(p->ps);
+	p->format = PAGER_FORMAT_1;
 	*out = p;
 	return PAGER_OK;
 }
@@ -60,13 +64,44 @@ int pager_reserve_blocks(pager *p, uint32_t n)
 }
 
 /* Undo a half-made create/open: the seed drops its mmap and File, ignoring errors. */
-static void abandon(pager *p, pio_point unmap_pt, pio_point close_pt)
+void pager_abandon(pager *p, pio_point unmap_pt, pio_point close_pt)
 {
 	if (p->map)
 		(void)pio_unmap(&p->io, unmap_pt, p->file, p->map, p->map_len);
 	if (p->file)
 		(void)pio_close(&p->io, close_pt, p->file);
 	release(p);
+}
+
+int pager_create_opts_init(pager_create_opts *opts, unsigned int version)
+{
+	if (!opts || version != PAGER_CREATE_OPTS_VERSION)
+		return PAGER_EINVAL;
+	*opts = (pager_create_opts)PAGER_CREATE_OPTS_INIT;
+	return PAGER_OK;
+}
+
+int pager_create_ext(const char *path, const pager_create_opts *opts, const pager_io *io, pager **out)
+{
+	pager_create_opts def = PAGER_CREATE_OPTS_INIT;
+	if (!opts)
+		opts = &def;
+	if (opts->version != PAGER_CREATE_OPTS_VERSION)
+		return PAGER_EINVAL;
+	if (opts->format == PAGER_FORMAT_1)
+		return pager_create(path, opts->page_size_log2, io, out);
+	if (opts->format != PAGER_FORMAT_2)
+		return PAGER_EINVAL;
+	if (!path || !out)
+		return PAGER_EINVAL;
+	if (opts->page_size_log2 < PAGER_MIN_PAGE_SIZE_LOG2 || opts->page_size_log2 > PAGER_MAX_PAGE_SIZE_LOG2)
+		return PAGER_EINVALID_PAGE_SIZE;
+	return v2_create(path, opts->page_size_log2, io, out);
+}
+
+unsigned pager_format(const pager *p)
+{
+	return p->format;
 }
 
 int pager_create(const char *path, unsigned log2, const pager_io *io, pager **out)
@@ -125,7 +160,7 @@ int pager_create(const char *path, unsigned log2, const pager_io *io, pager **ou
 	*out = p;
 	return PAGER_OK;
 fail:
-	abandon(p, PIO_CREATE_ABORT_UNMAP, PIO_CREATE_ABORT_CLOSE);
+	pager_abandon(p, PIO_CREATE_ABORT_UNMAP, PIO_CREATE_ABORT_CLOSE);
 	return rc;
 }
 
@@ -235,8 +270,15 @@ int pager_open(const char *path, const pager_io *io, pager **out)
 
 	fmt_sb sb;
 	rc = PAGER_ECORRUPT_SUPERBLOCK;
-	if (len < FMT_SB_LEN || fmt_sb_decode(p->map, &sb) != FMT_SB_OK)
-		goto fail;
+	if (len < FMT_SB_LEN || fmt_sb_decode(p->map, &sb) != FMT_SB_OK) {
+		/* Not a format 1 superblock. Format 2 keeps a root in three slots (slot 0 at
+		 * byte 0 may be the torn one): v2_open looks for them all, and finds none in
+		 * a file that is neither format, which is then refused as the seed does. */
+		if ((rc = v2_open(p)))
+			goto fail;
+		*out = p;
+		return PAGER_OK;
+	}
 	/* The seed: 1 << log2 must not overflow and be >= 1024, then the file must hold 4
 	 * pages (4 * ps overflowing is a panic in the seed: CorruptSuperblock here). */
 	rc = PAGER_EINVALID_PAGE_SIZE;
@@ -257,7 +299,7 @@ int pager_open(const char *path, const pager_io *io, pager **out)
 	*out = p;
 	return PAGER_OK;
 fail:
-	abandon(p, PIO_OPEN_ABORT_UNMAP, PIO_OPEN_ABORT_CLOSE);
+	pager_abandon(p, PIO_OPEN_ABORT_UNMAP, PIO_OPEN_ABORT_CLOSE);
 	return rc;
 }
 
@@ -442,6 +484,8 @@ int pager_alloc(pager *p, uint64_t *page)
 	if (!p || !page)
 		return PAGER_EINVAL;
 	p->epoch++;
+	if (p->v2)
+		return v2_alloc(p, page);
 	if ((rc = pager_alloc_raw(p, &id)) || (rc = pager_meta_commit(p)))
 		return rc;
 	*page = id;
@@ -453,6 +497,8 @@ int pager_free(pager *p, uint64_t page)
 	if (!p)
 		return PAGER_EINVAL;
 	p->epoch++;
+	if (p->v2)
+		return v2_free(p, page);
 	if (page < FMT_FIRST_DATA_PAGE)
 		return PAGER_ERESERVED_PAGE;
 	if (!pager_meta_free_page(p, page))
@@ -464,6 +510,8 @@ int pager_page(pager *p, uint64_t page, uint8_t **data)
 {
 	if (!p || !data)
 		return PAGER_EINVAL;
+	if (p->v2)
+		return v2_page(p, page, data);
 	if (page < FMT_FIRST_DATA_PAGE)
 		return PAGER_ERESERVED_PAGE;
 	if (page >= p->meta.total_pages)
@@ -480,8 +528,8 @@ int pager_page(pager *p, uint64_t page, uint8_t **data)
 }
 
 size_t pager_page_size(const pager *p) { return p->ps; }
-uint64_t pager_page_count(const pager *p) { return p->meta.total_pages; }
-uint64_t pager_free_page_count(const pager *p) { return p->meta.free_count; }
+uint64_t pager_page_count(const pager *p) { return p->v2 ? p->v2->s.total : p->meta.total_pages; }
+uint64_t pager_free_page_count(const pager *p) { return p->v2 ? p->v2->s.free_count : p->meta.free_count; }
 
 static void mark(uint8_t *bits, uint64_t n, uint64_t total)
 {
@@ -511,6 +559,8 @@ uint8_t *pager_structural_pages(const pager *p)
 
 int pager_foreach_page(pager *p, pager_page_fn fn, void *arg)
 {
+	if (p->v2)
+		return v2_foreach_page(p, fn, arg);
 	uint8_t *st = pager_structural_pages(p);
 	if (!st)
 		return PAGER_ENOMEM;
@@ -544,6 +594,8 @@ pager_role pager_page_role(const pager *p, uint64_t n)
 
 int pager_page_roles(pager *p, uint8_t *roles, uint64_t n)
 {
+	if (p->v2)
+		return v2_page_roles(p, roles, n);
 	uint64_t total = p->meta.total_pages;
 	for (uint64_t i = 0; i < n; i++) {
 		if (i >= total)

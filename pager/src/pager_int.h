@@ -28,7 +28,15 @@ struct pager {
 	uint32_t epp;           /* entries per page, fmt_dir_capacity(ps): the id stride
 				 * (id = block * epp + slot, whatever the block's capacity) */
 	uint64_t epoch;         /* bumped by every mutating call; makes protected writers stale */
+	unsigned format;        /* PAGER_FORMAT_1, or PAGER_FORMAT_2 with v2 set */
+	struct pager_v2 *v2;    /* format 2's state (v2_int.h); NULL for format 1, whose state
+				 * is every field above */
 };
+
+/* Shared by both formats' create/open (pager.c). */
+int pager_new(const pager_io *io, unsigned log2, pager **out);
+/* Undo a half-made create/open: unmap and close (errors ignored), free p. */
+void pager_abandon(pager *p, pio_point unmap_pt, pio_point close_pt);
 
 /* Record errno e for pager_last_errno() and return PAGER_EIO. */
 int pager_io_error(int e);

@@ -3,6 +3,7 @@
  * directory page; each directory block has two directory pages (A/B) and page 0's
  * index says which one is current. Follows seed/pager.rs step for step. */
 #include "pager_int.h"
+#include "v2_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ int pager_alloc_protected(pager *p, uint64_t *id)
 	if (!p || !id)
 		return PAGER_EINVAL;
 	p->epoch++;
+	if (p->v2)
+		return v2_alloc_protected(p, id);
 	/* A free slot in an existing block: two backing pages, a metadata commit, then
 	 * a directory commit. The two commits are not atomic together: a crash between
 	 * them leaves two allocated pages that nothing references. */
@@ -136,6 +139,8 @@ int pager_free_protected(pager *p, uint64_t id)
 	if (!p)
 		return PAGER_EINVAL;
 	p->epoch++;
+	if (p->v2)
+		return v2_free_protected(p, id);
 	fmt_entry *e = entry_at(p, id, &b);
 	if (!e)
 		return PAGER_EOUT_OF_BOUNDS;
@@ -157,6 +162,8 @@ int pager_protected_read(pager *p, uint64_t id, const uint8_t **data)
 	uint32_t b;
 	if (!p || !data)
 		return PAGER_EINVAL;
+	if (p->v2)
+		return v2_protected_read(p, id, data);
 	const fmt_entry *e = live_entry(p, id, &b);
 	if (!e)
 		return PAGER_EOUT_OF_BOUNDS;
@@ -175,6 +182,8 @@ int pager_protected_begin(pager *p, uint64_t id, pager_pwrite *w)
 	uint32_t b;
 	if (!p || !w)
 		return PAGER_EINVAL;
+	if (p->v2)
+		return v2_protected_begin(p, id, w);
 	const fmt_entry *e = live_entry(p, id, &b);
 	if (!e)
 		return PAGER_EOUT_OF_BOUNDS;
@@ -196,6 +205,8 @@ int pager_protected_commit(pager *p, pager_pwrite *w)
 {
 	uint32_t b;
 	int e;
+	if (p && w && p->v2)
+		return v2_protected_commit(p, w);
 	if (!p || !w || !w->data || w->epoch != p->epoch)
 		return PAGER_EINVAL; /* the seed's borrow checker makes a stale writer impossible */
 	p->epoch++;
@@ -232,6 +243,8 @@ void pager_protected_abandon(pager *p, pager_pwrite *w)
 
 int pager_foreach_protected(pager *p, pager_page_fn fn, void *arg)
 {
+	if (p->v2)
+		return v2_foreach_protected(p, fn, arg);
 	int r = 0;
 	for (uint32_t b = 0; b < p->nblocks && !r; b++)
 		for (uint32_t s = 0; s < p->block_cap[b] && !r; s++)
@@ -243,6 +256,8 @@ int pager_foreach_protected(pager *p, pager_page_fn fn, void *arg)
 int pager_protected_info_get(pager *p, uint64_t id, pager_protected_info *out)
 {
 	uint32_t b;
+	if (p->v2)
+		return v2_protected_info_get(p, id, out);
 	const fmt_entry *e = live_entry(p, id, &b);
 	if (!e)
 		return PAGER_EOUT_OF_BOUNDS;

@@ -29,6 +29,8 @@ typedef struct model {
 	size_t nhandles;       /* = log->nhandles */
 	model_handle *h;       /* per handle */
 	size_t ps;             /* page size, 0 before create */
+	unsigned format;       /* pager format (1 or 2), from the log's create */
+	uint64_t first_data;   /* first page alloc may return: 3 (format 1), v2_first_data (2) */
 	uint64_t page_count;   /* total_pages the pager must report */
 	uint64_t used;         /* pages allocated: reserved + regular + directory + copies */
 	uint32_t cap;          /* directory entries per block */
@@ -40,7 +42,8 @@ typedef struct model {
 /* What the pager answered to one op: the model takes ids from it (after checking). */
 typedef struct model_result {
 	uint64_t id;   /* alloc: page; palloc: protected id */
-	uint32_t crc;  /* palloc: CRC of the new page's readable copy (the seed does not zero it) */
+	uint32_t crc;  /* palloc: CRC of the new page's readable copy (the seed does not zero it;
+			* format 2 does: the model checks it is a zero page's) */
 	uint64_t copy[2]; /* palloc: the backing pages the pager chose */
 } model_result;
 
@@ -48,6 +51,8 @@ int model_init(model *m, const oplog *log);   /* 0 or -1 (ENOMEM) */
 void model_free(model *m);
 int model_copy(model *dst, const model *src); /* dst initialised by model_init or zeroed */
 
+/* The page count once one more page is allocated (the file grows when none is free). */
+uint64_t model_count_after_take(const model *m);
 /* The protected id the pager must return for the next palloc. */
 uint64_t model_next_protected_id(const model *m);
 /* Check an op's result against the model before applying it; writes why not into msg. */

@@ -57,7 +57,13 @@ typedef struct oplog {
 	char **handles; size_t nhandles; /* handle names, in order of definition */
 	uint8_t *handle_protected;       /* per handle: 1 = defined by palloc, 0 = by alloc */
 	unsigned page_log2;              /* from create */
+	unsigned format;                 /* pager format from create: 2 for "create LOG2 v2",
+					  * else 1 (0, in a log built by hand, means 1) */
 } oplog;
+
+#define OPLOG_PAGER_FORMAT_MAX 2u
+/* The pager format the log's create asks for: 1 or 2. */
+static inline unsigned oplog_pager_format(const oplog *log) { return log->format == 2 ? 2u : 1u; }
 
 /* Receives one diagnostic, msg = "file:line: message" (no newline). */
 typedef void (*oplog_diag_fn)(void *arg, const char *msg);
@@ -78,6 +84,8 @@ char *oplog_format(const oplog *log);
  * page_log2 in OPLOG_LOG2_MIN..OPLOG_LOG2_MAX. Returns 0 or -1 (ENOMEM / bad args).
  * The distribution is in docs/oplog.md ("Generator"). */
 int oplog_gen(uint64_t seed, size_t nops, unsigned page_log2, oplog *out);
+/* The same log (same ops, same seed stream) for pager format `format` (1 or 2). */
+int oplog_gen_format(uint64_t seed, size_t nops, unsigned page_log2, unsigned format, oplog *out);
 /* Structure-aware decoding for a fuzzer: ANY bytes -> a VALID log of at most max_ops
  * ops after the create. Returns 0 or -1 on out of memory. See docs/oplog.md. */
 int oplog_from_bytes(const uint8_t *data, size_t len, size_t max_ops, oplog *out);

@@ -189,6 +189,13 @@ static void mark_relevant(ctx *c, const uint8_t *disk, const uint8_t *cache, uin
 {
 	uint64_t npages = (len + c->ps - 1) / c->ps, full = len / c->ps;
 	memset(c->relpage, 0, npages);
+	if (oplog_pager_format(c->log) == 2) {
+		/* Format 2: the pager says which pages its recovery may read. */
+		if (pager_v2_read_set(disk, len, c->ps, c->relpage, npages) ||
+		    pager_v2_read_set(cache, len, c->ps, c->relpage, npages))
+			memset(c->relpage, 1, npages);
+		return;
+	}
 	for (uint64_t n = 0; n < 3 && n < npages; n++)
 		c->relpage[n] = 1;
 	if (full < FMT_INITIAL_PAGES)

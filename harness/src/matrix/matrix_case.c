@@ -263,8 +263,15 @@ int mx_case_run(engine *e, size_t k, const matrix_case *c, uint64_t ordinal)
 		goto done; /* no file to go on with */
 	if (mx_continue(e, &s))
 		goto done; /* it rejoined the no-fault run: nothing left to find */
-	/* The durable image after the continuation (no op in flight). */
-	if (s.end_ok && mx_judge_end(e, s.last, s.last > k || rc == 0 ? s.last + 1 : k))
+	/* The durable image after the continuation (no op in flight) — unless the pager went
+	 * fail-stop at op k itself and was never reopened: it refused all work from the
+	 * fault on, saying that op k's outcome is whatever the file holds (a root may have
+	 * been synced before a later sync of op k failed, and no rollback could be made
+	 * durable since). Its durable image is then judged as at the fault: op k in flight,
+	 * before or after it, atomically. A pager that carries on after a failure claims
+	 * the state before it, and is judged on that claim. */
+	size_t flight = s.stopped && s.stop_op == k ? k : JUDGE_NO_OP;
+	if (s.end_ok && mx_judge_end(e, s.last, s.last > k || rc == 0 ? s.last + 1 : k, flight))
 		e->failed = 1;
 done:
 	case_teardown(e);

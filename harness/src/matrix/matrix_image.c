@@ -458,7 +458,7 @@ int mx_judge_fault(engine *e, size_t k)
 /* The durable image after the continuation, no op in flight, judged in place (judging
  * only reads; the case disk is reloaded before the next case), against the case's
  * model; verdicts the no-fault image at boundary b shows too are set aside. */
-int mx_judge_end(engine *e, size_t report_op, size_t b)
+int mx_judge_end(engine *e, size_t report_op, size_t b, size_t flight)
 {
 	if (!e->images || !e->dc || !simdisk_exists(e->dc) || !simdisk_len(e->dc))
 		return 0;
@@ -468,11 +468,18 @@ int mx_judge_end(engine *e, size_t report_op, size_t b)
 	uint64_t len = simdisk_len(e->dc);
 	if (mx_page_ids(e, e->cu.h, len))
 		return -1;
-	uint64_t key = mx_tm_key(&e->j, &e->m, &e->m, JUDGE_NO_OP);
 	e->vseen.n = 0;
 	e->judge_at = MATRIX_AT_END;
 	e->judge_op = report_op;
-	int rc = mx_judge_ids(e, &e->m.m, &e->m.m, JUDGE_NO_OP, key, (uint8_t *)simdisk_disk(e->dc), len);
+	int rc;
+	if (flight == JUDGE_NO_OP) {
+		uint64_t key = mx_tm_key(&e->j, &e->m, &e->m, JUDGE_NO_OP);
+		rc = mx_judge_ids(e, &e->m.m, &e->m.m, JUDGE_NO_OP, key, (uint8_t *)simdisk_disk(e->dc), len);
+	} else {
+		/* op `flight` (the faulted op k) is still in flight: before or after it. */
+		uint64_t key = mx_tm_key(&e->j, &e->cur, &e->after, flight);
+		rc = mx_judge_ids(e, &e->cur.m, &e->after.m, flight, key, (uint8_t *)simdisk_disk(e->dc), len);
+	}
 	if (!rc && e->r.c.dfaults) /* in place too: the case disk is reloaded before the next case */
 		rc = mx_fault_end(e, report_op, (uint8_t *)simdisk_disk(e->dc), len, e->cu.h, key);
 	e->sup = NULL;

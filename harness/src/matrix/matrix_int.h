@@ -371,6 +371,6 @@ void mx_faults_free(engine *e);
 
 int mx_judge_fault(engine *e, size_t k);
 /* The durable image after the continuation, no op in flight. */
-int mx_judge_end(engine *e, size_t report_op, size_t b);
+int mx_judge_end(engine *e, size_t report_op, size_t b, size_t flight);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "v2_format.h"
 
 int model_init(model *m, const oplog *log)
 {
@@ -57,11 +58,19 @@ uint64_t model_free_count(const model *m)
 	return m->page_count - m->used;
 }
 
-/* One page taken from the bitmap: the pager doubles the file when none is free. */
+/* The page count after one more page is taken: format 1 doubles the file when none is
+ * free; format 2 doubles it too, capped at what its root page can describe. */
+uint64_t model_count_after_take(const model *m)
+{
+	if (m->used < m->page_count)
+		return m->page_count;
+	return m->format == 2 ? v2_grown(m->ps, m->blocks, m->page_count) : m->page_count * 2;
+}
+
+/* One page taken from the bitmap. */
 static void take_page(model *m)
 {
-	if (m->used == m->page_count)
-		m->page_count *= 2;
+	m->page_count = model_count_after_take(m);
 	m->used++;
 }
 
@@ -80,10 +89,10 @@ int model_check_result_ex(const model *m, const oplog *log, size_t k, const mode
 	const oplog_op *op = &log->ops[k];
 	if (op->kind == OPLOG_ALLOC) {
 		/* The page count after this alloc, as the pager must grow it. */
-		uint64_t count = m->used == m->page_count ? m->page_count * 2 : m->page_count;
-		if (r->id < FMT_FIRST_DATA_PAGE || r->id >= count) {
-			snprintf(msg, msglen, "alloc returned page %" PRIu64 ", outside 3..%" PRIu64,
-				 r->id, count - 1);
+		uint64_t count = model_count_after_take(m);
+		if (r->id < m->first_data || r->id >= count) {
+			snprintf(msg, msglen, "alloc returned page %" PRIu64 ", outside %" PRIu64 "..%" PRIu64,
+				 r->id, m->first_data, count - 1);
 			return 1;
 		}
 		size_t holder = SIZE_MAX;
@@ -106,6 +115,16 @@ int model_check_result_ex(const model *m, const oplog *log, size_t k, const mode
 			snprintf(msg, msglen, "palloc returned id %" PRIu64 ", expected %" PRIu64
 				 " (the lowest free slot)", r->id, want);
 			return 1;
+		}
+		if (m->format == 2) {
+			/* Format 2 zeroes a new protected page (docs/format-2.md). */
+			uint8_t *zero = calloc(1, m->ps);
+			uint32_t z = zero ? fmt_crc(0, zero, m->ps) : r->crc;
+			free(zero);
+			if (r->crc != z) {
+				snprintf(msg, msglen, "palloc's new page has CRC %08x, expected %08x (zeros)", r->crc, z);
+				return 1;
+			}
 		}
 	}
 	return 0;
@@ -137,9 +156,18 @@ int model_apply(model *m, const oplog *log, size_t k, const model_result *r)
 	switch (op->kind) {
 	case OPLOG_CREATE:
 		m->ps = (size_t)1 << op->arg;
-		m->page_count = FMT_INITIAL_PAGES;
-		m->used = FMT_FIRST_DATA_PAGE;
-		m->cap = fmt_dir_capacity(m->ps);
+		m->format = oplog_pager_format(log);
+		if (m->format == 2) {
+			/* Three root slots 4096 bytes apart, the padding between them, one free page. */
+			m->page_count = v2_initial_pages(m->ps);
+			m->first_data = v2_first_data(m->ps);
+			m->cap = v2_dir_capacity(m->ps);
+		} else {
+			m->page_count = FMT_INITIAL_PAGES;
+			m->first_data = FMT_FIRST_DATA_PAGE;
+			m->cap = fmt_dir_capacity(m->ps);
+		}
+		m->used = m->first_data;
 		break;
 	case OPLOG_ALLOC:
 		take_page(m);
@@ -158,12 +186,13 @@ int model_apply(model *m, const oplog *log, size_t k, const model_result *r)
 	case OPLOG_PALLOC: {
 		uint64_t id = model_next_protected_id(m);
 		if (id == (uint64_t)m->blocks * m->cap) {
-			/* A new directory block: two directory pages, then the two copies. */
+			/* A new directory block: two directory pages (format 2: two mirrored
+			 * pairs, four), then the two copies. */
 			if (ensure_slots(m, ((size_t)m->blocks + 1) * m->cap))
 				return -1;
 			m->blocks++;
-			take_page(m);
-			take_page(m);
+			for (int n = m->format == 2 ? 4 : 2; n > 0; n--)
+				take_page(m);
 		}
 		take_page(m);
 		take_page(m);

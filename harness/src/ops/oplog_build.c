@@ -165,7 +165,7 @@ size_t oplog_validate(const oplog *log)
 	size_t defined = 0; /* handles defined so far: the next define must be this one */
 	if (log == NULL || log->ops == NULL || log->nops == 0 || log->ops[0].kind != OPLOG_CREATE ||
 	    log->ops[0].handle != OPLOG_NO_HANDLE || log->ops[0].arg != log->page_log2 ||
-	    log->page_log2 < OPLOG_LOG2_MIN || log->page_log2 > OPLOG_LOG2_MAX ||
+	    log->page_log2 < OPLOG_LOG2_MIN || log->page_log2 > OPLOG_LOG2_MAX || log->format > OPLOG_PAGER_FORMAT_MAX ||
 	    (log->nhandles > 0 && (log->handles == NULL || log->handle_protected == NULL)) ||
 	    log->nhandles >= UINT32_MAX - 1)
 		return 1;

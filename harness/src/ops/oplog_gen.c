@@ -236,3 +236,17 @@ oom:
 	errno = ENOMEM;
 	return -1;
 }
+
+int oplog_gen_format(uint64_t seed, size_t nops, unsigned page_log2, unsigned format, oplog *out)
+{
+	if (format < 1 || format > OPLOG_PAGER_FORMAT_MAX) {
+		if (out)
+			memset(out, 0, sizeof *out);
+		errno = EINVAL;
+		return -1;
+	}
+	int rc = oplog_gen(seed, nops, page_log2, out);
+	if (rc == 0)
+		out->format = format;
+	return rc;
+}

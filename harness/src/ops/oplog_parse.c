@@ -156,6 +156,7 @@ static int oplog_line(oplog_parser *p, const char *s, size_t n)
 {
 	const char *e = s + n;
 	enum { MAXTOK = 3 };
+	unsigned format = 1;
 	const char *tok[MAXTOK];
 	size_t len[MAXTOK];
 	size_t ntok = 0;
@@ -191,6 +192,16 @@ static int oplog_line(oplog_parser *p, const char *s, size_t n)
 	}
 	const oplog_argdef *ad = oplog_argdef_of(k);
 	const char *kname = oplog_defs[k].name;
+	/* create's optional last word names the pager format: v1 (the default) or v2. */
+	if (k == OPLOG_CREATE && ntok == 3) {
+		if (len[2] == 2 && tok[2][0] == 'v' && (tok[2][1] == '1' || tok[2][1] == '2')) {
+			format = (unsigned)(tok[2][1] - '0');
+			ntok = 2;
+		} else {
+			oplog_bad(p, "bad pager format '%s' (want v1 or v2)", oplog_show(show, tok[2], len[2]));
+			return 0;
+		}
+	}
 	if (ntok - 1 != ad->nargs) {
 		oplog_bad(p, "wrong number of arguments: '%s' takes %u (%s), got %zu", kname,
 			  ad->nargs, oplog_usages[k], ntok - 1);
@@ -230,6 +241,7 @@ static int oplog_line(oplog_parser *p, const char *s, size_t n)
 		}
 		p->create_line = line;
 		p->b.log.page_log2 = (unsigned)arg;
+		p->b.log.format = format;
 		return oplog_b_op(&p->b, k, OPLOG_NO_HANDLE, arg, line);
 	}
 	if (p->create_line == 0) {

@@ -99,6 +99,8 @@ char *oplog_format(const oplog *log)
 		if (op->kind == OPLOG_CREATE) {
 			oplog_buf_str(&b, " ");
 			oplog_buf_u64(&b, op->arg);
+			if (oplog_pager_format(log) == 2)
+				oplog_buf_str(&b, " v2");
 		}
 		if (ad->handle != OPLOG_H_NONE) {
 			oplog_buf_str(&b, " ");

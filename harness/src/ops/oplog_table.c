@@ -23,7 +23,7 @@ _Static_assert(OPLOG_CREATE == 0 && OPLOG_ALLOC == 1 && OPLOG_FREE == 2 && OPLOG
 /* What each argument kind means (oplog_int.h). */
 const oplog_argdef oplog_argdefs[] = {
 	[OPLOG_ARGS_NONE] = { 0, OPLOG_H_NONE, 0, 0, "" },
-	[OPLOG_ARGS_LOG2] = { 1, OPLOG_H_NONE, 0, 0, "LOG2" },
+	[OPLOG_ARGS_LOG2] = { 1, OPLOG_H_NONE, 0, 0, "LOG2 [v2]" },
 	[OPLOG_ARGS_NEW_REGULAR] = { 1, OPLOG_H_DEFINE, 0, 0, "H" },
 	[OPLOG_ARGS_END_REGULAR] = { 1, OPLOG_H_END, 0, 0, "H" },
 	[OPLOG_ARGS_REGULAR_SEED] = { 2, OPLOG_H_USE, 0, 1, "H SEED" },
@@ -35,7 +35,7 @@ const oplog_argdef oplog_argdefs[] = {
 /* Usage lines ("fill H SEED"), made from the table so they can never disagree with it. */
 const char *const oplog_usages[OPLOG_KIND_COUNT] = {
 #define OPLOG_ARGTXT_OPLOG_ARGS_NONE ""
-#define OPLOG_ARGTXT_OPLOG_ARGS_LOG2 " LOG2"
+#define OPLOG_ARGTXT_OPLOG_ARGS_LOG2 " LOG2 [v2]"
 #define OPLOG_ARGTXT_OPLOG_ARGS_NEW_REGULAR " H"
 #define OPLOG_ARGTXT_OPLOG_ARGS_END_REGULAR " H"
 #define OPLOG_ARGTXT_OPLOG_ARGS_REGULAR_SEED " H SEED"

@@ -40,7 +40,8 @@ void replay_describe(const oplog *log, size_t k, char *out, size_t outlen)
 	const oplog_op *op = &log->ops[k];
 	const char *h = op->handle < log->nhandles ? log->handles[op->handle] : NULL;
 	if (op->kind == OPLOG_CREATE)
-		snprintf(out, outlen, "op %zu (line %u: create %" PRIu64 ")", k, op->line, op->arg);
+		snprintf(out, outlen, "op %zu (line %u: create %" PRIu64 "%s)", k, op->line, op->arg,
+			 oplog_pager_format(log) == 2 ? " v2" : "");
 	else if (op->kind == OPLOG_FILL || op->kind == OPLOG_PWRITE || op->kind == OPLOG_PSTAGE)
 		snprintf(out, outlen, "op %zu (line %u: %s %s %" PRIu64 ")", k, op->line, oplog_kind_name(op->kind), h, op->arg);
 	else if (h)
@@ -61,8 +62,12 @@ int replay_exec(replay *r, size_t k, model_result *res)
 	if (op->kind != OPLOG_CREATE && !r->p)
 		return PAGER_EINVAL; /* a failed create or reopen left no pager */
 	switch (op->kind) {
-	case OPLOG_CREATE:
-		return pager_create(r->path, (unsigned)op->arg, r->io, &r->p);
+	case OPLOG_CREATE: {
+		pager_create_opts o = PAGER_CREATE_OPTS_INIT;
+		o.page_size_log2 = (unsigned)op->arg;
+		o.format = oplog_pager_format(r->log);
+		return pager_create_ext(r->path, &o, r->io, &r->p);
+	}
 	case OPLOG_ALLOC:
 		if ((rc = pager_alloc(r->p, &res->id)))
 			return rc;

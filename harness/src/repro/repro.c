@@ -268,7 +268,7 @@ fail:
 
 static int log_equal(const oplog *a, const oplog *b)
 {
-	if (a->nops != b->nops || a->page_log2 != b->page_log2)
+	if (a->nops != b->nops || a->page_log2 != b->page_log2 || oplog_pager_format(a) != oplog_pager_format(b))
 		return 0;
 	for (size_t k = 0; k < a->nops; k++) {
 		const oplog_op *x = &a->ops[k], *y = &b->ops[k];

@@ -732,7 +732,8 @@ void repro_op_text(const oplog *log, size_t k, char *out, size_t n)
 	const char *h = op->handle < log->nhandles ? log->handles[op->handle] : NULL;
 	switch (oplog_kind_args(op->kind)) {
 	case OPLOG_ARGS_LOG2:
-		snprintf(out, n, "%s %" PRIu64, oplog_kind_name(op->kind), op->arg);
+		snprintf(out, n, "%s %" PRIu64 "%s", oplog_kind_name(op->kind), op->arg,
+			 oplog_pager_format(log) == 2 ? " v2" : "");
 		break;
 	case OPLOG_ARGS_REGULAR_SEED:
 	case OPLOG_ARGS_PROTECTED_SEED:

@@ -337,7 +337,9 @@ static int build_log(shrinker *s, const size_t *c, size_t k, oplog *out, size_t 
 		char line[128];
 		const char *h = op->handle < log->nhandles ? log->handles[op->handle] : "";
 		int w;
-		if (a == OPLOG_ARGS_LOG2 || a == OPLOG_ARGS_REGULAR_SEED || a == OPLOG_ARGS_PROTECTED_SEED)
+		if (a == OPLOG_ARGS_LOG2 && oplog_pager_format(log) == 2)
+			w = snprintf(line, sizeof line, "%s %" PRIu64 " v2\n", oplog_kind_name(op->kind), op->arg);
+		else if (a == OPLOG_ARGS_LOG2 || a == OPLOG_ARGS_REGULAR_SEED || a == OPLOG_ARGS_PROTECTED_SEED)
 			w = snprintf(line, sizeof line, "%s %s %" PRIu64 "\n", oplog_kind_name(op->kind), h, op->arg);
 		else
 			w = snprintf(line, sizeof line, "%s %s\n", oplog_kind_name(op->kind), h);
