@@ -574,6 +574,8 @@ int pager_foreach_page(pager *p, pager_page_fn fn, void *arg)
 
 pager_role pager_page_role(const pager *p, uint64_t n)
 {
+	if (p->v2)
+		return v2_page_role(p, n);
 	if (n >= p->meta.total_pages)
 		return PAGER_ROLE_BEYOND;
 	if (n < FMT_FIRST_DATA_PAGE)

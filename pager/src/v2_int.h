@@ -106,6 +106,7 @@ int v2_foreach_page(pager *p, pager_page_fn fn, void *arg);
 int v2_foreach_protected(pager *p, pager_page_fn fn, void *arg);
 int v2_protected_info_get(pager *p, uint64_t id, pager_protected_info *out);
 int v2_page_roles(pager *p, uint8_t *roles, uint64_t n);
+pager_role v2_page_role(const pager *p, uint64_t n);
 
 /* Shared steps of an op (v2_pager.c). */
 /* Save what an op may change (block: whose entries, or UINT32_MAX). ENOMEM changes nothing. */

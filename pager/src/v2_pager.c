@@ -438,6 +438,25 @@ int v2_foreach_page(pager *p, pager_page_fn fn, void *arg)
 	return r;
 }
 
+pager_role v2_page_role(const pager *p, uint64_t n)
+{
+	const v2_state *s = &p->v2->s;
+	if (n >= s->total)
+		return PAGER_ROLE_BEYOND;
+	if (n < s->first_data)
+		return n % v2_stride(s->ps) == 0 ? PAGER_ROLE_ROOT : PAGER_ROLE_RESERVED;
+	if (!v2_bit(s->bitmap, n))
+		return PAGER_ROLE_FREE;
+	if (!v2_bit(s->internal, n))
+		return PAGER_ROLE_REGULAR;
+	for (uint32_t b = 0; b < s->nblocks; b++)
+		for (unsigned pair = 0; pair < 2; pair++)
+			for (unsigned copy = 0; copy < 2; copy++)
+				if (s->blocks[b].page[pair][copy] == n)
+					return PAGER_ROLE_DIRECTORY;
+	return PAGER_ROLE_PROTECTED;
+}
+
 int v2_page_roles(pager *p, uint8_t *roles, uint64_t n)
 {
 	v2_state *s = &p->v2->s;
