@@ -249,7 +249,7 @@ Test(oplog_rules, wrong_number_of_arguments)
 	expect_one_error("create 10\nreopen now\n",
 			 "t.log:2: wrong number of arguments: 'reopen' takes 0 (reopen), got 1");
 	expect_one_error("create\n",
-			 "t.log:1: wrong number of arguments: 'create' takes 1 (create LOG2), got 0");
+			 "t.log:1: wrong number of arguments: 'create' takes 1 (create LOG2 [v2]), got 0");
 	expect_one_error("create 10\nalloc a b c d e\n",
 			 "t.log:2: wrong number of arguments: 'alloc' takes 1 (alloc H), got 5");
 }
@@ -637,7 +637,7 @@ Test(oplog_format, kind_table_accessors)
 		cr_assert_str_neq(oplog_kind_meaning((oplog_kind)k), "?");
 	}
 	cr_assert_str_eq(oplog_kind_usage(OPLOG_PSTAGE), "pstage H SEED");
-	cr_assert_str_eq(oplog_kind_usage(OPLOG_CREATE), "create LOG2");
+	cr_assert_str_eq(oplog_kind_usage(OPLOG_CREATE), "create LOG2 [v2]");
 	cr_assert_str_eq(oplog_kind_usage(OPLOG_REOPEN), "reopen");
 	cr_assert_eq(oplog_kind_args(OPLOG_PFREE), OPLOG_ARGS_END_PROTECTED);
 	cr_assert_str_eq(oplog_kind_name(OPLOG_KIND_COUNT), "?");

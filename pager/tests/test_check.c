@@ -354,7 +354,8 @@ Test(check_table, lists_every_id_once_in_order)
 		"I-SB-SIZE", "I-SB-MAGIC", "I-SB-VERSION", "I-SB-SELECTOR", "I-SB-PAGESIZE",
 		"I-META-ACTIVE", "I-META-VALID", "I-META-FIT", "I-META-TOTAL", "I-META-RESERVED",
 		"I-META-FREECOUNT", "I-META-TAIL", "I-DIR-INDEX", "I-DIR-COPY", "I-REF-RANGE",
-		"I-REF-ALLOC", "I-REF-UNIQUE", "I-PROT-SLOT", "I-PROT-CRC"};
+		"I-REF-ALLOC", "I-REF-UNIQUE", "I-PROT-SLOT", "I-PROT-CRC",
+		"I-V2-ROOT", "I-V2-TOTAL", "I-V2-BITMAP", "I-V2-DIR", "I-V2-REF"};
 	size_t n = 0;
 	const pager_invariant *t = pager_invariants(&n);
 	cr_assert_eq(n, sizeof ids / sizeof *ids);
@@ -476,8 +477,12 @@ Test(check_sb, version_fires_on_major_or_minor_only)
 	img[6] = 9; /* patch and build are not checked */
 	img[7] = 9;
 	expect_clean(img, len, "patch/build changed");
-	img[5] = 2;
+	img[5] = 3;
 	expect_only(img, len, "I-SB-VERSION", 0, 4);
+	/* 0.2 is format 2's tag: a file that carries it and no valid root is format 2's to
+	 * judge (no root), not an unknown version. */
+	img[5] = 2;
+	expect_only(img, len, "I-V2-ROOT", 0, 0);
 	img[5] = 1;
 	img[4] = 1;
 	expect_only(img, len, "I-SB-VERSION", 0, 4);
