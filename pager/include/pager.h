@@ -158,15 +158,6 @@ int pager_page_roles(pager *p, uint8_t *roles, uint64_t n);
  * O(pages): the harness checks the pages one op names after every op. */
 pager_role pager_page_role(const pager *p, uint64_t n);
 
-/* For a crash harness that enumerates only the units recovery can read: marks
- * (mark[n] = 1, n < npages) every page of a format 2 image of page size ps that
- * pager_open or pager_check may read — the three root slots, the four directory pages
- * of every block any valid root names, both copies of every in-use entry of any of
- * those directory pages that decodes — whichever root turns out newest. Pages it does
- * not mark are never read by recovery. Never reads outside [img, img+len). Returns 0,
- * or PAGER_EINVAL for a page size out of range (nothing marked). */
-int pager_v2_read_set(const uint8_t *img, uint64_t len, size_t ps, uint8_t *mark, uint64_t npages);
-
 /* ---- Fault points ------------------------------------------------------------ */
 /* Every I/O call site of the pager, one row each (pager/src/faults.def). */
 typedef struct pager_fault_point {
@@ -214,6 +205,28 @@ typedef struct pager_check_opts {
  * count. */
 size_t pager_check_image_ex(const uint8_t *img, uint64_t len, const pager_check_opts *opts,
 			    pager_violation_fn fn, void *arg);
+
+/* ---- Format 2: what recovery reads, for crash harnesses -------------------------- */
+/* For a crash harness that enumerates only the units recovery can read: marks
+ * (mark[n] = 1, n < npages) every page of a format 2 image of page size ps that
+ * pager_open or pager_check may read — the three root slots, the four directory pages
+ * of every block any valid root names, both copies of every in-use entry of any of
+ * those directory pages that decodes — whichever root turns out newest. Pages it does
+ * not mark are never read by recovery. Never reads outside [img, img+len). Returns 0,
+ * or PAGER_EINVAL for a page size out of range (nothing marked). */
+int pager_v2_read_set(const uint8_t *img, uint64_t len, size_t ps, uint8_t *mark, uint64_t npages);
+/* For a crash judge that answers images it has seen: calls fn(arg, n) for every page n
+ * (of size ps) whose bytes this format 2 image's recovery reads — pager_open,
+ * pager_check_image and the protected reads of what it recovers: every place a root
+ * may be (headers, then whole candidates), the directory pages recovery decodes, the
+ * readable copy of every in-use entry. Pages may repeat; the order is recovery's. Equal
+ * bytes on those pages (and an equal length) give equal verdicts. opts->page_crc, when
+ * given, supplies whole-page CRCs (a trailer is valid when the page's CRC-32 is the
+ * residue 0x2144DF1C). fn returning nonzero stops the walk. Returns 0; PAGER_EINVAL
+ * when len is not whole pages of ps or the image's roots have another page size;
+ * PAGER_ENOMEM. */
+int pager_v2_read_list(const uint8_t *img, uint64_t len, size_t ps, const pager_check_opts *opts,
+		       pager_page_fn fn, void *arg);
 
 #ifdef __cplusplus
 }

@@ -32,7 +32,8 @@ size_t v2_check_image(const uint8_t *img, uint64_t len, const pager_check_opts *
 {
 	v2_check c = {fn, arg, 0};
 	v2_state s;
-	int rc = v2_load(img, len, &s, report, &c);
+	v2_load_opts lo = {opts, NULL, NULL};
+	int rc = v2_load_ex(img, len, &s, report, &c, &lo);
 	if (rc == PAGER_ENOMEM)
 		return SIZE_MAX;
 	if (rc)

@@ -4,12 +4,10 @@
 
 #include <string.h>
 
+/* n bytes of zeros: the first is zero and every byte equals the one before it. */
 static int all_zero(const uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i])
-			return 0;
-	return 1;
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
 int v2_root_header_ok(const uint8_t *p, uint32_t *log2, uint8_t *slot)
@@ -24,7 +22,19 @@ int v2_root_header_ok(const uint8_t *p, uint32_t *log2, uint8_t *slot)
 	return 1;
 }
 
+static int trailer_matches(const uint8_t *page, size_t ps, int trailer)
+{
+	if (trailer >= 0)
+		return trailer;
+	return fmt_crc(0, page, ps - V2_TRAILER) == fmt_get32(page + ps - V2_TRAILER);
+}
+
 v2_root_status v2_root_decode(const uint8_t *page, size_t ps, v2_root *r)
+{
+	return v2_root_decode_ex(page, ps, -1, r);
+}
+
+v2_root_status v2_root_decode_ex(const uint8_t *page, size_t ps, int trailer, v2_root *r)
 {
 	uint32_t log2;
 	uint8_t slot;
@@ -32,7 +42,7 @@ v2_root_status v2_root_decode(const uint8_t *page, size_t ps, v2_root *r)
 		return V2_ROOT_BAD_MAGIC;
 	if (((size_t)1 << log2) != ps)
 		return V2_ROOT_BAD_FIELD;
-	if (fmt_crc(0, page, ps - V2_TRAILER) != fmt_get32(page + ps - V2_TRAILER))
+	if (!trailer_matches(page, ps, trailer))
 		return V2_ROOT_BAD_CRC;
 	/* Behind a valid CRC, still distrusted: every field is checked before use. */
 	if (page[6] || page[7] || !all_zero(page + 13, 3) || !all_zero(page + 44, 4))
@@ -110,9 +120,15 @@ uint32_t v2_root_encode(uint8_t *page, size_t ps, const v2_root *r, const v2_blo
 v2_dir_status v2_dir_decode(const uint8_t *page, size_t ps, uint32_t block, uint64_t max_gen,
 			    fmt_entry *entries, uint32_t *crc, uint32_t *bad_entry)
 {
-	uint32_t c = fmt_crc(0, page, ps - V2_TRAILER);
-	if (c != fmt_get32(page + ps - V2_TRAILER))
+	return v2_dir_decode_ex(page, ps, -1, block, max_gen, entries, crc, bad_entry);
+}
+
+v2_dir_status v2_dir_decode_ex(const uint8_t *page, size_t ps, int trailer, uint32_t block, uint64_t max_gen,
+			       fmt_entry *entries, uint32_t *crc, uint32_t *bad_entry)
+{
+	if (!trailer_matches(page, ps, trailer))
 		return V2_DIR_BAD_CRC;
+	uint32_t c = fmt_get32(page + ps - V2_TRAILER);
 	uint32_t cap = v2_dir_capacity(ps);
 	uint64_t gen = fmt_get64(page + V2_DIR_OFF_GEN);
 	if (memcmp(page, V2_DIR_TAG, 4) != 0 || fmt_get32(page + V2_DIR_OFF_BLOCK) != block ||
@@ -121,14 +137,22 @@ v2_dir_status v2_dir_decode(const uint8_t *page, size_t ps, uint32_t block, uint
 	const uint8_t *p = page + V2_DIR_HDR;
 	for (uint32_t i = 0; i < cap; i++, p += FMT_ENTRY_LEN) {
 		fmt_entry *e = &entries[i];
+		if (p[0] == 0) {
+			/* A free entry is all zeros. */
+			*e = (fmt_entry){0};
+			if (!all_zero(p, FMT_ENTRY_LEN)) {
+				*bad_entry = i;
+				return V2_DIR_BAD_ENTRY;
+			}
+			continue;
+		}
 		e->in_use = p[0];
 		e->page_a = fmt_get64(p + 1);
 		e->page_b = fmt_get64(p + 9);
 		e->active_slot = p[17];
 		e->generation = fmt_get64(p + 18);
 		e->checksum = fmt_get32(p + 26);
-		int ok = e->in_use == 1 ? e->active_slot <= 1 : e->in_use == 0 && all_zero(p, FMT_ENTRY_LEN);
-		if (!ok) {
+		if (e->in_use != 1 || e->active_slot > 1) {
 			*bad_entry = i;
 			return V2_DIR_BAD_ENTRY;
 		}

@@ -110,6 +110,12 @@ int v2_root_header_ok(const uint8_t *p, uint32_t *log2, uint8_t *slot);
 /* Decode a whole root page of ps bytes: header, CRC, fields, fit. Pointers in *r refer
  * into page. */
 v2_root_status v2_root_decode(const uint8_t *page, size_t ps, v2_root *r);
+/* The same, with the trailer's verdict given: trailer = 1 (it matches), 0 (it does not)
+ * or -1 (compute it). A caller that knows the whole page's CRC-32 knows the verdict
+ * without reading the page: the trailer matches iff that CRC is V2_CRC_RESIDUE. */
+v2_root_status v2_root_decode_ex(const uint8_t *page, size_t ps, int trailer, v2_root *r);
+/* CRC-32 of any bytes followed by their own CRC-32 (little-endian): the constant residue. */
+#define V2_CRC_RESIDUE 0x2144DF1Cu
 /* The block record b of a decoded root. */
 void v2_rec_decode(const v2_root *r, uint32_t b, v2_block *out);
 /* Encode a root into a whole page (zeroed first), trailer included; returns the trailer.
@@ -129,6 +135,9 @@ typedef enum v2_dir_status {
  * records). *bad_entry receives the first bad entry's slot for V2_DIR_BAD_ENTRY. */
 v2_dir_status v2_dir_decode(const uint8_t *page, size_t ps, uint32_t block, uint64_t max_gen,
 			    fmt_entry *entries, uint32_t *crc, uint32_t *bad_entry);
+/* With the trailer's verdict given, as v2_root_decode_ex. */
+v2_dir_status v2_dir_decode_ex(const uint8_t *page, size_t ps, int trailer, uint32_t block, uint64_t max_gen,
+			       fmt_entry *entries, uint32_t *crc, uint32_t *bad_entry);
 /* Encode (zeroes the page first); returns the trailer. Free entries are written as zeros. */
 uint32_t v2_dir_encode(uint8_t *page, size_t ps, uint32_t block, uint64_t generation,
 		       const fmt_entry *entries);

@@ -78,6 +78,16 @@ typedef void (*v2_emit_fn)(void *arg, const char *id, uint64_t page, uint64_t of
  * that is not format 2 at all), PAGER_ECORRUPT_METADATA for the root's counts,
  * PAGER_ECORRUPT_PROTECTED_DIR for the directory, PAGER_ENOMEM. */
 int v2_load(const uint8_t *img, uint64_t len, v2_state *s, v2_emit_fn emit, void *arg);
+/* v2_load for a checker that caches whole-page CRCs (crc, may be NULL: a valid trailer
+ * is a whole-page CRC of V2_CRC_RESIDUE) and wants to know every byte range it reads:
+ * touch(touch_arg, off, len) for each (may be NULL). */
+typedef void (*v2_touch_fn)(void *arg, uint64_t off, uint64_t len);
+typedef struct v2_load_opts {
+	const pager_check_opts *crc;  /* page_crc(crc_arg, img, page, ps), pages of the root's size */
+	v2_touch_fn touch;
+	void *touch_arg;
+} v2_load_opts;
+int v2_load_ex(const uint8_t *img, uint64_t len, v2_state *s, v2_emit_fn emit, void *arg, const v2_load_opts *o);
 /* Whether len bytes hold something format 2 recognises: a root header at a slot place
  * or "MPPG" 0.2 at byte 0 (then a failing v2_load is format 2's verdict, not format 1's). */
 int v2_looks_like(const uint8_t *img, uint64_t len);

@@ -191,7 +191,11 @@ static uint32_t page_crc(judge *j, const uint8_t *img, uint64_t n, size_t ps)
 
 static uint32_t check_crc_cb(void *arg, const uint8_t *img, uint64_t page, size_t ps)
 {
-	return page_crc(arg, img, page, ps);
+	judge *j = arg;
+	/* Identities are of the log's pages; a format 2 probe may ask for another size. */
+	if (ps != (size_t)1 << j->log->page_log2)
+		return fmt_crc(0, img + page * ps, ps);
+	return page_crc(j, img, page, ps);
 }
 
 static void structural(void *arg, const pager_violation *v)
@@ -716,6 +720,35 @@ static int readset_key(judge *j, const uint8_t *img, uint64_t len, uint64_t *out
 	return 0;
 }
 
+/* Format 2: the pager lists the pages its recovery, checker and reads depend on
+ * (pager_v2_read_list, the same code that recovers), with this judge's cached CRCs. */
+typedef struct v2_key {
+	const uint64_t *id;
+	uint64_t npages;
+	uint64_t k;
+} v2_key;
+
+static int v2_key_page(void *arg, uint64_t n)
+{
+	v2_key *K = arg;
+	if (n < K->npages)
+		K->k = key_page(K->k, n, K->id[n]);
+	return 0;
+}
+
+static int readset_key_v2(judge *j, const uint8_t *img, uint64_t len, uint64_t *out)
+{
+	size_t ps = (size_t)1 << j->log->page_log2;
+	if (len % ps != 0)
+		return -1;
+	v2_key K = {j->ids, len / ps, key_add(subsets_mix64(len), ps)};
+	pager_check_opts opts = {check_crc_cb, j};
+	if (pager_v2_read_list(img, len, ps, &opts, v2_key_page, &K))
+		return -1;
+	*out = K.k;
+	return 0;
+}
+
 static int replay_memo(const memo_result *r, judge_emit_fn fn, void *arg)
 {
 	const uint8_t *p = r->buf;
@@ -749,7 +782,9 @@ int judge_image_ids(judge *j, const judge_case *c, uint64_t case_key, uint8_t *i
 			return judge_full(j, c, case_key, img, len, &e);
 		}
 	}
-	if (!case_key || readset_key(j, img, len, &key))
+	int unkeyed = oplog_pager_format(j->log) == 2 ? readset_key_v2(j, img, len, &key)
+						      : readset_key(j, img, len, &key);
+	if (!case_key || unkeyed)
 		return judge_full(j, c, case_key, img, len, &e);
 	key = key_add(key, subsets_mix64(case_key));
 	key |= !key; /* 0 marks an empty slot */
