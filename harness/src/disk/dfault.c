@@ -222,7 +222,8 @@ int dfault_format(const dfault *f, char *out, size_t n)
 int dfault_role_rank(uint8_t r)
 {
 	switch (r) {
-	case PAGER_ROLE_SUPERBLOCK: return 0;
+	case PAGER_ROLE_SUPERBLOCK:
+	case PAGER_ROLE_ROOT: return 0; /* format 2's root slots: its superblock and metadata */
 	case PAGER_ROLE_META_A:
 	case PAGER_ROLE_META_B: return 1;
 	case PAGER_ROLE_DIRECTORY: return 2;
