@@ -472,13 +472,13 @@ int mx_judge_end(engine *e, size_t report_op, size_t b, size_t flight)
 	e->judge_at = MATRIX_AT_END;
 	e->judge_op = report_op;
 	int rc;
+	uint64_t key = mx_tm_key(&e->j, &e->m, &e->m, JUDGE_NO_OP);
 	if (flight == JUDGE_NO_OP) {
-		uint64_t key = mx_tm_key(&e->j, &e->m, &e->m, JUDGE_NO_OP);
 		rc = mx_judge_ids(e, &e->m.m, &e->m.m, JUDGE_NO_OP, key, (uint8_t *)simdisk_disk(e->dc), len);
 	} else {
 		/* op `flight` (the faulted op k) is still in flight: before or after it. */
-		uint64_t key = mx_tm_key(&e->j, &e->cur, &e->after, flight);
-		rc = mx_judge_ids(e, &e->cur.m, &e->after.m, flight, key, (uint8_t *)simdisk_disk(e->dc), len);
+		uint64_t fkey = mx_tm_key(&e->j, &e->cur, &e->after, flight);
+		rc = mx_judge_ids(e, &e->cur.m, &e->after.m, flight, fkey, (uint8_t *)simdisk_disk(e->dc), len);
 	}
 	if (!rc && e->r.c.dfaults) /* in place too: the case disk is reloaded before the next case */
 		rc = mx_fault_end(e, report_op, (uint8_t *)simdisk_disk(e->dc), len, e->cu.h, key);
